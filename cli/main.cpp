@@ -1,0 +1,223 @@
+// llmcalc command-line tool: files and printing around the core.
+// Exit status: 0 ok, 2 bad input (one line on stderr), 3 internal error.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "format.hpp"
+#include "llmcalc/api.hpp"
+#include "llmcalc/error.hpp"
+#include "llmcalc/presets.hpp"
+
+namespace {
+
+using llmcalc::Error;
+using llmcalc::ErrorCode;
+using nlohmann::json;
+
+const char* kUsage = R"(llmcalc — LLM inference calculator: parameters, memory, FLOPs and bytes per
+operator, roofline time. Same core as the web calculator.
+
+Usage:
+  llmcalc analyze CONFIG [options]   analyse a model for one step of a workload
+  llmcalc presets [--format table|json]   list model and hardware presets
+  llmcalc --help | --version
+
+CONFIG is a Hugging Face config.json, a preset file, or a model preset id
+(see `llmcalc presets`).
+
+Workload (one step: prefill, decode or mixed):
+  --input-tokens N...     new tokens per query (default 1). One value, or one per query.
+  --cached-tokens N...    tokens already in the KV cache per query (default 0).
+                          Prefill: --cached-tokens 0; decode: --input-tokens 1.
+  --batch-size B          the query list is repeated B times (default 1)
+
+Hardware:
+  --hardware NAME|FILE    a hardware preset id or a hardware JSON file (times, roofline)
+  --compute-efficiency F  achieved fraction of peak FLOP/s, 0 < F <= 1 (default 1)
+  --bandwidth-efficiency F  achieved fraction of peak bandwidth (default 1)
+
+Precision (bits per value; any width from 1 to 64, e.g. 4.5 for group-quantised):
+  --weight-bits b         attention and FFN weights (default: torch_dtype / quantization_config)
+  --attn-bits b           attention weights only
+  --ffn-bits b            FFN / expert weights only
+  --embed-bits b          embedding and LM head (default: torch_dtype)
+  --act-bits b            activations (default 16)
+  --kv-bits b             KV cache (default 16)
+
+Conventions:
+  --flops-convention 2mnk|exact   GEMM FLOPs as 2·m·n·k (default) or m·n·(2k−1)
+  --causal triangle|square        prefill attention over the causal triangle (default) or full square
+  --lm-head last|all              logits for the last token of each query (default) or every token
+  --attention fused|unfused       scores stay on chip (FlashAttention, default) or are materialised
+
+Output:
+  --format table|json|csv         table (default), the full JSON document, or one CSV row per operator
+
+Exit status: 0 on success, 2 on bad input (one line on stderr), 3 on an internal error.
+)";
+
+[[noreturn]] void fail(const std::string& message) { throw Error(ErrorCode::unknown_name, message); }
+
+double parse_number(const std::string& flag, const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v)) {
+        throw Error(ErrorCode::wrong_type, flag + " expects a number, got \"" + text + "\"");
+    }
+    return v;
+}
+
+json parse_integer(const std::string& flag, const std::string& text) {
+    const double v = parse_number(flag, text);
+    if (v != std::floor(v)) throw Error(ErrorCode::wrong_type, flag + " expects an integer, got \"" + text + "\"");
+    if (v < 0) throw Error(ErrorCode::out_of_range, flag + " must not be negative, got " + text);
+    if (v > 9e15) throw Error(ErrorCode::out_of_range, flag + " is too large: " + text);
+    return json(static_cast<std::int64_t>(v));
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(ErrorCode::unknown_name, "cannot read " + path + ": " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool file_exists(const std::string& path) {
+    std::ifstream in(path);
+    return static_cast<bool>(in);
+}
+
+bool looks_like_path(const std::string& s) {
+    return s.find('/') != std::string::npos || (s.size() > 5 && s.compare(s.size() - 5, 5, ".json") == 0);
+}
+
+json load_model(const std::string& arg) {
+    if (file_exists(arg) || looks_like_path(arg)) {
+        const json doc = llmcalc::parse_json_text(read_file(arg), "config");
+        return llmcalc::presets::config_of(doc);
+    }
+    return llmcalc::presets::config_of(llmcalc::presets::model(arg));
+}
+
+json load_hardware(const std::string& arg) {
+    if (file_exists(arg) || looks_like_path(arg)) return llmcalc::parse_json_text(read_file(arg), "hardware");
+    return llmcalc::presets::hardware(arg);
+}
+
+int cmd_presets(const std::vector<std::string>& args) {
+    std::string format = "table";
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--format" && i + 1 < args.size()) format = args[++i];
+        else fail("presets: unknown argument \"" + args[i] + "\"");
+    }
+    const json list = llmcalc::presets::list();
+    if (format == "json") {
+        std::cout << list.dump(2) << "\n";
+    } else if (format == "table") {
+        std::cout << llmcalc::cli::presets_table(list);
+    } else {
+        fail("--format must be table or json for presets, got \"" + format + "\"");
+    }
+    return 0;
+}
+
+int cmd_analyze(const std::vector<std::string>& args) {
+    std::string config_arg, hardware_arg, format = "table";
+    json workload = json::object(), precision = json::object(), options = json::object();
+    auto value = [&](std::size_t& i) -> const std::string& {
+        if (i + 1 >= args.size() || (args[i + 1].rfind("--", 0) == 0)) fail(args[i] + " needs a value");
+        return args[++i];
+    };
+    auto values = [&](std::size_t& i) {
+        json list = json::array();
+        const std::string flag = args[i];
+        while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) list.push_back(parse_integer(flag, args[++i]));
+        if (list.empty()) fail(flag + " needs at least one value");
+        return list;
+    };
+    struct Bits { const char* flag; const char* key; };
+    const Bits bits[] = {{"--weight-bits", "weight_bits"}, {"--attn-bits", "attention_weight_bits"},
+                         {"--ffn-bits", "ffn_weight_bits"}, {"--embed-bits", "embedding_bits"},
+                         {"--act-bits", "activation_bits"}, {"--kv-bits", "kv_cache_bits"}};
+    struct Choice { const char* flag; const char* key; };
+    const Choice choices[] = {{"--flops-convention", "flops"}, {"--causal", "causal"},
+                              {"--lm-head", "lm_head"}, {"--attention", "attention"}};
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        bool handled = false;
+        for (const auto& b : bits) {
+            if (a == b.flag) { precision[b.key] = parse_number(a, value(i)); handled = true; }
+        }
+        for (const auto& c : choices) {
+            if (a == c.flag) { options[c.key] = value(i); handled = true; }
+        }
+        if (handled) continue;
+        if (a == "--input-tokens") workload["input_tokens"] = values(i);
+        else if (a == "--cached-tokens") workload["cached_tokens"] = values(i);
+        else if (a == "--batch-size") workload["batch_size"] = parse_integer(a, value(i));
+        else if (a == "--hardware") hardware_arg = value(i);
+        else if (a == "--compute-efficiency") options["compute_efficiency"] = parse_number(a, value(i));
+        else if (a == "--bandwidth-efficiency") options["bandwidth_efficiency"] = parse_number(a, value(i));
+        else if (a == "--format") format = value(i);
+        else if (a.rfind("--", 0) == 0) fail("unknown option " + a + " (see llmcalc --help)");
+        else if (config_arg.empty()) config_arg = a;
+        else fail("unexpected argument \"" + a + "\"");
+    }
+    if (config_arg.empty()) fail("analyze needs a CONFIG (a config.json path or a preset id)");
+    if (format != "table" && format != "json" && format != "csv") {
+        fail("--format must be table, json or csv, got \"" + format + "\"");
+    }
+    json request = {{"config", load_model(config_arg)},
+                    {"workload", workload},
+                    {"precision", precision},
+                    {"options", options},
+                    {"hardware", hardware_arg.empty() ? json(nullptr) : load_hardware(hardware_arg)}};
+    const json result = llmcalc::analyze_request(request);
+    if (format == "json") std::cout << result.dump(2) << "\n";
+    else if (format == "csv") std::cout << llmcalc::ops_to_csv(result);
+    else std::cout << llmcalc::cli::analysis_table(result);
+    for (const auto& w : result["warnings"]) std::cerr << "llmcalc: warning: " << w.get<std::string>() << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+            std::cout << kUsage;
+            return args.empty() ? 2 : 0;
+        }
+        if (args[0] == "--version") {
+            std::cout << "llmcalc 0.1.0\n";
+            return 0;
+        }
+        const std::string cmd = args[0];
+        args.erase(args.begin());
+        for (const auto& a : args) {
+            if (a == "--help" || a == "-h") {
+                std::cout << kUsage;
+                return 0;
+            }
+        }
+        if (cmd == "analyze") return cmd_analyze(args);
+        if (cmd == "presets") return cmd_presets(args);
+        fail("unknown command \"" + cmd + "\" (expected analyze or presets; see llmcalc --help)");
+    } catch (const Error& e) {
+        std::cerr << "llmcalc: error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "llmcalc: internal error: " << e.what() << "\n";
+        return 3;
+    }
+}

@@ -1,0 +1,398 @@
+// JSON documents in and out: the one place results become JSON.
+#include "llmcalc/api.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "json_reader.hpp"
+
+namespace llmcalc {
+
+using detail::FieldReader;
+using nlohmann::json;
+
+namespace {
+
+constexpr double kMaxTflops = 1e9;        // 1 ZFLOP/s: far above any device
+constexpr double kMaxBandwidthGbs = 1e9;  // 1 PB/s
+constexpr double kMaxMemoryGb = 1e9;      // 1 EB
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// "2mnk" | "exact" style options.
+template <typename E>
+E pick(FieldReader& r, const char* key, std::initializer_list<std::pair<const char*, E>> choices, E def) {
+    auto s = r.opt_string(key);
+    if (!s) return def;
+    std::string allowed;
+    for (const auto& c : choices) {
+        if (*s == c.first) return c.second;
+        allowed += (allowed.empty() ? "\"" : ", \"") + std::string(c.first) + "\"";
+    }
+    r.fail(ErrorCode::unknown_name, std::string(key) + " is \"" + *s + "\"; expected one of " + allowed);
+}
+
+void reject_unknown(const FieldReader& r, const std::string& where) {
+    const auto extra = r.ignored();
+    if (!extra.empty()) {
+        throw Error(ErrorCode::unknown_name, where + "." + extra[0] + " is not a known field");
+    }
+}
+
+std::vector<std::int64_t> int_or_list(FieldReader& r, const char* key, std::int64_t lo, std::int64_t hi) {
+    const json* v = r.raw(key);
+    if (!v || v->is_null()) return {};
+    if (v->is_array()) return *r.opt_int_list(key, lo, hi, 4096);
+    return {*r.opt_int(key, lo, hi)};
+}
+
+const char* flops_name(FlopConvention c) { return c == FlopConvention::two_mnk ? "2mnk" : "exact"; }
+const char* causal_name(CausalConvention c) { return c == CausalConvention::triangle ? "triangle" : "square"; }
+const char* lm_head_name(LmHeadTokens t) { return t == LmHeadTokens::last ? "last" : "all"; }
+const char* attention_name(AttentionImpl a) { return a == AttentionImpl::fused ? "fused" : "unfused"; }
+const char* group_name(OpGroup g) {
+    switch (g) {
+        case OpGroup::attention: return "attention";
+        case OpGroup::ffn: return "ffn";
+        default: return "model";
+    }
+}
+const char* activation_name(Activation a) {
+    switch (a) {
+        case Activation::silu: return "silu";
+        case Activation::gelu: return "gelu";
+        case Activation::gelu_tanh: return "gelu_tanh";
+        case Activation::relu: return "relu";
+        case Activation::relu2: return "relu2";
+    }
+    return "";
+}
+
+}  // namespace
+
+Hardware parse_hardware(const json& doc) {
+    FieldReader r(doc, "hardware");
+    Hardware hw;
+    hw.id = r.opt_string("id").value_or("custom");
+    hw.name = r.opt_string("name").value_or(hw.id);
+    hw.category = r.opt_string("category").value_or("custom");
+    hw.source = r.opt_string("source").value_or("");
+    (void)r.opt_string("notes");
+    hw.memory_bytes = r.get_number("memory_gb", 1e-6, kMaxMemoryGb) * 1e9;
+    hw.bandwidth_bytes_s = r.get_number("memory_bandwidth_gbs", 1e-6, kMaxBandwidthGbs) * 1e9;
+    const json* peaks = r.raw("peak_tflops");
+    if (!peaks || peaks->is_null()) {
+        r.fail(ErrorCode::missing_field, "peak_tflops is required (an object such as {\"bf16\": 989.4})");
+    }
+    FieldReader pr(*peaks, "hardware.peak_tflops");
+    auto tf = [&](const char* k) { return pr.opt_number(k, 0, kMaxTflops).value_or(0) * 1e12; };
+    hw.peak_fp32 = tf("fp32");
+    hw.peak_16 = std::max(tf("fp16"), tf("bf16"));
+    hw.peak_8 = std::max(tf("fp8"), tf("int8"));
+    hw.peak_4 = std::max(tf("fp4"), tf("int4"));
+    (void)tf("fp64");
+    (void)tf("tf32");
+    const auto unknown = pr.ignored();
+    if (!unknown.empty()) {
+        throw Error(ErrorCode::unknown_name, "hardware.peak_tflops." + unknown[0] +
+                                                 " is not a known precision; expected fp64, fp32, tf32, fp16, "
+                                                 "bf16, fp8, int8, fp4 or int4");
+    }
+    if (hw.peak_fp32 + hw.peak_16 + hw.peak_8 + hw.peak_4 <= 0) {
+        throw Error(ErrorCode::out_of_range, "hardware.peak_tflops needs at least one precision with a peak above 0");
+    }
+    hw.peak_vector = r.opt_number("vector_tflops", 0, kMaxTflops).value_or(0) * 1e12;
+    reject_unknown(r, "hardware");
+    return hw;
+}
+
+Workload parse_workload(const json& doc) {
+    FieldReader r(doc, "workload");
+    Workload w;
+    w.batch_size = r.opt_int("batch_size", 1, 1'000'000).value_or(1);
+    if (r.has("queries")) {
+        const json* qs = r.raw("queries");
+        if (!qs->is_array()) r.fail(ErrorCode::wrong_type, "queries must be an array of {cached_tokens, new_tokens}");
+        if (qs->size() > 4096) r.fail(ErrorCode::out_of_range, "queries has " + std::to_string(qs->size()) + " entries; at most 4096 are allowed");
+        w.queries.clear();
+        for (std::size_t i = 0; i < qs->size(); ++i) {
+            FieldReader q((*qs)[i], "workload.queries[" + std::to_string(i) + "]");
+            Query query;
+            query.cached_tokens = q.opt_int("cached_tokens", 0, 1'000'000'000).value_or(0);
+            query.new_tokens = q.get_int("new_tokens", 1, 1'000'000'000);
+            reject_unknown(q, "workload.queries[" + std::to_string(i) + "]");
+            w.queries.push_back(query);
+        }
+    } else {
+        // CLI style: input_tokens / cached_tokens, each a number or a list (one per query).
+        auto inputs = int_or_list(r, "input_tokens", 1, 1'000'000'000);
+        auto cached = int_or_list(r, "cached_tokens", 0, 1'000'000'000);
+        if (inputs.empty()) inputs = {1};
+        if (cached.empty()) cached = {0};
+        if (inputs.size() != cached.size() && inputs.size() != 1 && cached.size() != 1) {
+            r.fail(ErrorCode::inconsistent, "cached_tokens has " + std::to_string(cached.size()) +
+                                                " entries but input_tokens has " + std::to_string(inputs.size()) +
+                                                "; give one of each per query, or a single value for all");
+        }
+        const std::size_t n = std::max(inputs.size(), cached.size());
+        w.queries.assign(n, Query{});
+        for (std::size_t i = 0; i < n; ++i) {
+            w.queries[i].new_tokens = inputs.size() == 1 ? inputs[0] : inputs[i];
+            w.queries[i].cached_tokens = cached.size() == 1 ? cached[0] : cached[i];
+        }
+    }
+    reject_unknown(r, "workload");
+    validate_workload(w);
+    return w;
+}
+
+Precision parse_precision(const json& doc) {
+    FieldReader r(doc, "precision");
+    Precision p;
+    const double weight = r.opt_number("weight_bits", 1, 64).value_or(0);
+    p.attention_weight_bits = r.opt_number("attention_weight_bits", 1, 64).value_or(weight);
+    p.ffn_weight_bits = r.opt_number("ffn_weight_bits", 1, 64).value_or(weight);
+    p.embedding_bits = r.opt_number("embedding_bits", 1, 64).value_or(0);
+    p.activation_bits = r.opt_number("activation_bits", 1, 64).value_or(0);
+    p.kv_cache_bits = r.opt_number("kv_cache_bits", 1, 64).value_or(0);
+    reject_unknown(r, "precision");
+    return p;
+}
+
+Options parse_options(const json& doc) {
+    FieldReader r(doc, "options");
+    Options o;
+    o.flops = pick(r, "flops", {{"2mnk", FlopConvention::two_mnk}, {"exact", FlopConvention::exact}}, o.flops);
+    o.causal = pick(r, "causal", {{"triangle", CausalConvention::triangle}, {"square", CausalConvention::square}}, o.causal);
+    o.lm_head = pick(r, "lm_head", {{"last", LmHeadTokens::last}, {"all", LmHeadTokens::all}}, o.lm_head);
+    o.attention = pick(r, "attention", {{"fused", AttentionImpl::fused}, {"unfused", AttentionImpl::unfused}}, o.attention);
+    o.compute_efficiency = r.opt_number("compute_efficiency", 1e-6, 1).value_or(1);
+    o.bandwidth_efficiency = r.opt_number("bandwidth_efficiency", 1e-6, 1).value_or(1);
+    reject_unknown(r, "options");
+    return o;
+}
+
+json model_to_json(const ModelSpec& m) {
+    json kinds = json::array();
+    for (const LayerKind& k : m.layer_kinds) {
+        json a = {{"kind", k.attention.kind == AttentionKind::standard ? "standard" : "none"},
+                  {"num_heads", k.attention.num_heads},
+                  {"num_kv_heads", k.attention.num_kv_heads},
+                  {"head_dim", k.attention.head_dim},
+                  {"qkv_bias", k.attention.qkv_bias},
+                  {"o_bias", k.attention.o_bias},
+                  {"qk_norm", k.attention.qk_norm},
+                  {"window", k.attention.window},
+                  {"rotary_fraction", k.attention.rotary_fraction}};
+        json f = {{"kind", k.ffn.kind == FfnKind::moe ? "moe" : k.ffn.kind == FfnKind::dense ? "dense" : "none"},
+                  {"activation", activation_name(k.ffn.activation)},
+                  {"gated", k.ffn.gated},
+                  {"bias", k.ffn.bias}};
+        if (k.ffn.kind == FfnKind::dense) f["intermediate_size"] = k.ffn.intermediate;
+        if (k.ffn.kind == FfnKind::moe) {
+            f["num_experts"] = k.ffn.num_experts;
+            f["experts_per_token"] = k.ffn.experts_per_token;
+            f["expert_intermediate_size"] = k.ffn.expert_intermediate;
+            f["shared_intermediate_size"] = k.ffn.shared_intermediate;
+        }
+        kinds.push_back({{"label", k.label}, {"count", k.count}, {"layers", k.layer_indices}, {"attention", a}, {"ffn", f}});
+    }
+    json q = nullptr;
+    if (!m.quantization.method.empty()) {
+        q = {{"method", m.quantization.method},
+             {"attention_bits", m.quantization.attention_bits},
+             {"ffn_bits", m.quantization.ffn_bits},
+             {"description", m.quantization.description}};
+    }
+    return {{"model_type", m.model_type},
+            {"architecture", m.architecture},
+            {"hidden_size", m.hidden_size},
+            {"vocab_size", m.vocab_size},
+            {"num_layers", m.num_layers},
+            {"max_position_embeddings", m.max_position_embeddings},
+            {"tie_word_embeddings", m.tie_word_embeddings},
+            {"norm", m.norm == NormKind::rms_norm ? "rms_norm" : "layer_norm"},
+            {"dtype", m.dtype},
+            {"dtype_bits", m.dtype_bits},
+            {"quantization", q},
+            {"layer_kinds", kinds},
+            {"fields_used", m.fields_used},
+            {"fields_ignored", m.fields_ignored},
+            {"warnings", m.warnings}};
+}
+
+json result_to_json(const ModelSpec& m, const Analysis& an, const Hardware* hw) {
+    const ParamCounts& p = an.params;
+    json ops = json::array();
+    for (const OpCost& op : an.ops) {
+        const double bytes = op.bytes();
+        const double c = static_cast<double>(op.count);
+        json o = {{"name", op.name},
+                  {"kind", op.layer_kind >= 0 ? m.layer_kinds[static_cast<std::size_t>(op.layer_kind)].label : "model"},
+                  {"layer_kind", op.layer_kind},
+                  {"group", group_name(op.group)},
+                  {"type", op.is_matmul ? "matmul" : "elementwise"},
+                  {"precision", compute_class_name(op.compute)},
+                  {"count", op.count},
+                  {"flops", op.flops},
+                  {"weight_bytes", op.weight_bytes},
+                  {"input_bytes", op.input_bytes},
+                  {"output_bytes", op.output_bytes},
+                  {"kv_read_bytes", op.kv_read_bytes},
+                  {"kv_write_bytes", op.kv_write_bytes},
+                  {"bytes", bytes},
+                  {"intensity", bytes > 0 ? json(op.flops / bytes) : json(nullptr)},
+                  {"total_flops", c * op.flops},
+                  {"total_bytes", c * bytes}};
+        if (hw) {
+            o["bound"] = op.memory_bound() ? "memory" : "compute";
+            o["compute_time_s"] = op.compute_time_s;
+            o["memory_time_s"] = op.memory_time_s;
+            o["time_s"] = op.time_s;
+            o["total_time_s"] = c * op.time_s;
+        } else {
+            o["bound"] = nullptr;
+            o["time_s"] = nullptr;
+            o["total_time_s"] = nullptr;
+        }
+        ops.push_back(std::move(o));
+    }
+    json by_kind = json::array();
+    for (std::size_t i = 0; i < m.layer_kinds.size(); ++i) {
+        by_kind.push_back({{"kind", m.layer_kinds[i].label},
+                           {"count", m.layer_kinds[i].count},
+                           {"window", m.layer_kinds[i].attention.window},
+                           {"bytes_per_token_per_layer", an.kv_cache.bytes_per_token_by_kind[i]}});
+    }
+    json warnings = m.warnings;
+    for (const auto& w : an.warnings) warnings.push_back(w);
+
+    json queries = json::array();
+    json totals = {{"flops", an.totals.flops},
+                   {"bytes", an.totals.bytes},
+                   {"weight_bytes", an.totals.weight_bytes},
+                   {"kv_bytes", an.totals.kv_bytes},
+                   {"intensity", number_or_null(an.totals.intensity())}};
+    json hardware = nullptr;
+    if (hw) {
+        totals["time_s"] = an.totals.time_s;
+        totals["compute_time_s"] = an.totals.compute_time_s;
+        totals["memory_time_s"] = an.totals.memory_time_s;
+        totals["tokens_per_s"] = an.totals.time_s > 0 ? json(static_cast<double>(an.workload.new_tokens) / an.totals.time_s) : json(nullptr);
+        hardware = {{"id", hw->id},
+                    {"name", hw->name},
+                    {"category", hw->category},
+                    {"memory_bytes", hw->memory_bytes},
+                    {"bandwidth_bytes_s", hw->bandwidth_bytes_s},
+                    {"peak_flops", {{"fp32", hw->peak_fp32}, {"16-bit", hw->peak_16}, {"8-bit", hw->peak_8}, {"4-bit", hw->peak_4}, {"vector", hw->peak(ComputeClass::vector)}}},
+                    {"ridge_point", an.ridge_point},
+                    {"fits", an.memory.total_bytes <= hw->memory_bytes},
+                    {"memory_fraction", an.memory.total_bytes / hw->memory_bytes},
+                    {"source", hw->source}};
+    } else {
+        totals["time_s"] = nullptr;
+    }
+    const ResolvedPrecision& rp = an.precision;
+    return {{"model", model_to_json(m)},
+            {"workload", {{"sequences", an.workload.sequences},
+                          {"new_tokens", an.workload.new_tokens},
+                          {"context_tokens", an.workload.context_tokens},
+                          {"logit_tokens", an.workload.logit_tokens},
+                          {"max_context", an.workload.max_context}}},
+            {"precision", {{"attention_weight_bits", rp.attention_weight_bits},
+                           {"ffn_weight_bits", rp.ffn_weight_bits},
+                           {"embedding_bits", rp.embedding_bits},
+                           {"activation_bits", rp.activation_bits},
+                           {"kv_cache_bits", rp.kv_cache_bits},
+                           {"other_weight_bits", rp.other_weight_bits},
+                           {"linear_compute_bits", rp.linear_compute_bits}}},
+            {"params", {{"total", p.total},
+                        {"active", p.active},
+                        {"embedding", p.embedding},
+                        {"attention", p.attention},
+                        {"ffn", p.ffn()},
+                        {"ffn_dense", p.ffn_dense},
+                        {"experts_routed", p.experts_routed},
+                        {"experts_shared", p.experts_shared},
+                        {"router", p.router},
+                        {"norms", p.norms},
+                        {"lm_head", p.lm_head}}},
+            {"kv_cache", {{"bytes_per_token", an.kv_cache.bytes_per_token}, {"bytes", an.kv_cache.bytes}, {"by_kind", by_kind}}},
+            {"memory", {{"weights_bytes", an.memory.weights_bytes},
+                        {"kv_cache_bytes", an.memory.kv_cache_bytes},
+                        {"activation_bytes", an.memory.activation_bytes},
+                        {"total_bytes", an.memory.total_bytes}}},
+            {"hardware", hardware},
+            {"ops", ops},
+            {"totals", totals},
+            {"warnings", warnings}};
+}
+
+json analyze_request(const json& request) {
+    FieldReader r(request, "request");
+    const json* config = r.raw("config");
+    if (!config || config->is_null()) r.fail(ErrorCode::missing_field, "config is required (a config.json object)");
+    const ModelSpec model = parse_model_config(*config);
+    const json empty = json::object();
+    auto doc = [&](const char* key) -> const json& {
+        const json* v = r.raw(key);
+        return (v && !v->is_null()) ? *v : empty;
+    };
+    const Workload workload = parse_workload(doc("workload"));
+    const Precision precision = parse_precision(doc("precision"));
+    const Options options = parse_options(doc("options"));
+    const json* hw_doc = r.raw("hardware");
+    reject_unknown(r, "request");
+    Hardware hw;
+    const bool has_hw = hw_doc && !hw_doc->is_null();
+    if (has_hw) hw = parse_hardware(*hw_doc);
+    const Analysis an = analyze(model, workload, precision, options, has_hw ? &hw : nullptr);
+    json result = result_to_json(model, an, has_hw ? &hw : nullptr);
+    result["options"] = {{"flops", flops_name(options.flops)},
+                         {"causal", causal_name(options.causal)},
+                         {"lm_head", lm_head_name(options.lm_head)},
+                         {"attention", attention_name(options.attention)},
+                         {"compute_efficiency", options.compute_efficiency},
+                         {"bandwidth_efficiency", options.bandwidth_efficiency}};
+    json qs = json::array();
+    for (const Query& q : workload.queries) qs.push_back({{"cached_tokens", q.cached_tokens}, {"new_tokens", q.new_tokens}});
+    result["workload"]["batch_size"] = workload.batch_size;
+    result["workload"]["queries"] = qs;
+    return result;
+}
+
+std::string ops_to_csv(const json& result) {
+    static const char* cols[] = {"name", "kind", "count", "type", "precision", "flops", "weight_bytes",
+                                 "input_bytes", "output_bytes", "kv_read_bytes", "kv_write_bytes", "bytes",
+                                 "intensity", "bound", "time_s", "total_time_s"};
+    std::string out;
+    for (std::size_t i = 0; i < std::size(cols); ++i) out += (i ? "," : "") + std::string(cols[i]);
+    out += "\n";
+    for (const auto& op : result.at("ops")) {
+        for (std::size_t i = 0; i < std::size(cols); ++i) {
+            if (i) out += ",";
+            const json& v = op.contains(cols[i]) ? op.at(cols[i]) : json(nullptr);
+            if (v.is_null()) continue;
+            if (v.is_string()) {
+                const auto& s = v.get_ref<const std::string&>();
+                if (s.find_first_of(",\"\n") == std::string::npos) {
+                    out += s;
+                } else {
+                    out += '"';
+                    for (char ch : s) out += (ch == '"') ? std::string("\"\"") : std::string(1, ch);
+                    out += '"';
+                }
+            } else if (v.is_number_float()) {
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%.17g", v.get<double>());
+                out += buf;
+            } else {
+                out += v.dump();
+            }
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace llmcalc
