@@ -328,26 +328,47 @@ json result_to_json(const ModelSpec& m, const Analysis& an, const Hardware* hw) 
             {"warnings", warnings}};
 }
 
-json analyze_request(const json& request) {
+namespace {
+
+// A request document, parsed once.
+struct ParsedRequest {
+    ModelSpec model;
+    Workload workload;
+    Precision precision;
+    Options options;
+    Hardware hardware;
+    bool has_hardware = false;
+};
+
+ParsedRequest parse_request(const json& request) {
     FieldReader r(request, "request");
     const json* config = r.raw("config");
     if (!config || config->is_null()) r.fail(ErrorCode::missing_field, "config is required (a config.json object)");
-    const ModelSpec model = parse_model_config(*config);
+    ParsedRequest p;
+    p.model = parse_model_config(*config);
     const json empty = json::object();
     auto doc = [&](const char* key) -> const json& {
         const json* v = r.raw(key);
         return (v && !v->is_null()) ? *v : empty;
     };
-    const Workload workload = parse_workload(doc("workload"));
-    const Precision precision = parse_precision(doc("precision"));
-    const Options options = parse_options(doc("options"));
+    p.workload = parse_workload(doc("workload"));
+    p.precision = parse_precision(doc("precision"));
+    p.options = parse_options(doc("options"));
     const json* hw_doc = r.raw("hardware");
     reject_unknown(r, "request");
-    Hardware hw;
-    const bool has_hw = hw_doc && !hw_doc->is_null();
-    if (has_hw) hw = parse_hardware(*hw_doc);
-    const Analysis an = analyze(model, workload, precision, options, has_hw ? &hw : nullptr);
-    json result = result_to_json(model, an, has_hw ? &hw : nullptr);
+    p.has_hardware = hw_doc && !hw_doc->is_null();
+    if (p.has_hardware) p.hardware = parse_hardware(*hw_doc);
+    return p;
+}
+
+}  // namespace
+
+json analyze_request(const json& request) {
+    const ParsedRequest p = parse_request(request);
+    const Hardware* hw = p.has_hardware ? &p.hardware : nullptr;
+    const Analysis an = analyze(p.model, p.workload, p.precision, p.options, hw);
+    json result = result_to_json(p.model, an, hw);
+    const Options& options = p.options;
     result["options"] = {{"flops", flops_name(options.flops)},
                          {"causal", causal_name(options.causal)},
                          {"lm_head", lm_head_name(options.lm_head)},
@@ -355,10 +376,50 @@ json analyze_request(const json& request) {
                          {"compute_efficiency", options.compute_efficiency},
                          {"bandwidth_efficiency", options.bandwidth_efficiency}};
     json qs = json::array();
-    for (const Query& q : workload.queries) qs.push_back({{"cached_tokens", q.cached_tokens}, {"new_tokens", q.new_tokens}});
-    result["workload"]["batch_size"] = workload.batch_size;
+    for (const Query& q : p.workload.queries) qs.push_back({{"cached_tokens", q.cached_tokens}, {"new_tokens", q.new_tokens}});
+    result["workload"]["batch_size"] = p.workload.batch_size;
     result["workload"]["queries"] = qs;
     return result;
+}
+
+json sweep_request(const json& request, const json& sweep) {
+    ParsedRequest p = parse_request(request);
+    FieldReader r(sweep, "sweep");
+    enum class Var { context, batch };
+    const Var var = pick(r, "variable", {{"context", Var::context}, {"batch_size", Var::batch}}, Var::context);
+    const json* values = r.raw("values");
+    if (!values || !values->is_array()) r.fail(ErrorCode::missing_field, "values is required (an array of integers)");
+    const auto list = *r.opt_int_list("values", var == Var::context ? 0 : 1,
+                                      var == Var::context ? 1'000'000'000 : 1'000'000, 100000);
+    reject_unknown(r, "sweep");
+    const Hardware* hw = p.has_hardware ? &p.hardware : nullptr;
+    json out = {{"variable", var == Var::context ? "context" : "batch_size"}, {"values", list}};
+    std::vector<double> time, flops, bytes, kv, total, weights;
+    for (auto* v : {&time, &flops, &bytes, &kv, &total, &weights}) v->reserve(list.size());
+    Analysis an;
+    an.ops.reserve(64);
+    Workload w = p.workload;
+    for (const std::int64_t value : list) {
+        if (var == Var::context) {
+            for (Query& q : w.queries) q.cached_tokens = value;  // every query at this context
+        } else {
+            w.batch_size = value;
+        }
+        analyze_into(an, p.model, w, p.precision, p.options, hw);
+        time.push_back(an.totals.time_s);
+        flops.push_back(an.totals.flops);
+        bytes.push_back(an.totals.bytes);
+        kv.push_back(an.memory.kv_cache_bytes);
+        total.push_back(an.memory.total_bytes);
+        weights.push_back(an.memory.weights_bytes);
+    }
+    out["time_s"] = hw ? json(time) : json(nullptr);
+    out["flops"] = flops;
+    out["bytes"] = bytes;
+    out["kv_cache_bytes"] = kv;
+    out["total_memory_bytes"] = total;
+    out["weights_bytes"] = weights;
+    return out;
 }
 
 std::string ops_to_csv(const json& result) {

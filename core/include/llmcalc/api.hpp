@@ -43,6 +43,12 @@ nlohmann::json model_to_json(const ModelSpec& model);
 // {"config": {...}, "workload": {...}, "precision": {...}, "options": {...}, "hardware": {...}|null}
 nlohmann::json analyze_request(const nlohmann::json& request);
 
+// The same analysis repeated over one variable, without a JSON document per point:
+// sweep = {"variable": "context" | "batch_size", "values": [..]}. "context" sets every
+// query's cached_tokens. Returns {"values", "time_s", "flops", "bytes", "kv_cache_bytes",
+// "total_memory_bytes", "weights_bytes"} as parallel arrays.
+nlohmann::json sweep_request(const nlohmann::json& request, const nlohmann::json& sweep);
+
 // The operator table as CSV (header + one row per operator), from a result document.
 std::string ops_to_csv(const nlohmann::json& result);
 
