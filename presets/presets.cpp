@@ -25,13 +25,7 @@ nlohmann::json find(const std::vector<Entry>& entries, std::string_view id, cons
 nlohmann::json model(std::string_view id) { return find(models(), id, "model preset"); }
 nlohmann::json hardware(std::string_view id) { return find(detail::hardware_data(), id, "hardware preset"); }
 
-const nlohmann::json& config_of(const nlohmann::json& document) {
-    if (document.is_object() && document.contains("config") && document.contains("id") &&
-        document["config"].is_object()) {
-        return document["config"];
-    }
-    return document;
-}
+const nlohmann::json& config_of(const nlohmann::json& document) { return unwrap_preset(document); }
 
 nlohmann::json list() {
     nlohmann::json out = {{"models", nlohmann::json::array()}, {"hardware", nlohmann::json::array()}};

@@ -70,6 +70,14 @@ const char* activation_name(Activation a) {
 
 }  // namespace
 
+const json& unwrap_preset(const json& document) {
+    if (document.is_object() && document.contains("config") && document.contains("id") &&
+        document["config"].is_object()) {
+        return document["config"];
+    }
+    return document;
+}
+
 Hardware parse_hardware(const json& doc) {
     FieldReader r(doc, "hardware");
     Hardware hw;
@@ -224,26 +232,28 @@ json model_to_json(const ModelSpec& m) {
 json result_to_json(const ModelSpec& m, const Analysis& an, const Hardware* hw) {
     const ParamCounts& p = an.params;
     json ops = json::array();
+    ops.get_ref<json::array_t&>().reserve(an.ops.size());
     for (const OpCost& op : an.ops) {
         const double bytes = op.bytes();
         const double c = static_cast<double>(op.count);
-        json o = {{"name", op.name},
-                  {"kind", op.layer_kind >= 0 ? m.layer_kinds[static_cast<std::size_t>(op.layer_kind)].label : "model"},
-                  {"layer_kind", op.layer_kind},
-                  {"group", group_name(op.group)},
-                  {"type", op.is_matmul ? "matmul" : "elementwise"},
-                  {"precision", compute_class_name(op.compute)},
-                  {"count", op.count},
-                  {"flops", op.flops},
-                  {"weight_bytes", op.weight_bytes},
-                  {"input_bytes", op.input_bytes},
-                  {"output_bytes", op.output_bytes},
-                  {"kv_read_bytes", op.kv_read_bytes},
-                  {"kv_write_bytes", op.kv_write_bytes},
-                  {"bytes", bytes},
-                  {"intensity", bytes > 0 ? json(op.flops / bytes) : json(nullptr)},
-                  {"total_flops", c * op.flops},
-                  {"total_bytes", c * bytes}};
+        json o(json::value_t::object);
+        o["name"] = op.name;
+        o["kind"] = op.layer_kind >= 0 ? m.layer_kinds[static_cast<std::size_t>(op.layer_kind)].label : "model";
+        o["layer_kind"] = op.layer_kind;
+        o["group"] = group_name(op.group);
+        o["type"] = op.is_matmul ? "matmul" : "elementwise";
+        o["precision"] = compute_class_name(op.compute);
+        o["count"] = op.count;
+        o["flops"] = op.flops;
+        o["weight_bytes"] = op.weight_bytes;
+        o["input_bytes"] = op.input_bytes;
+        o["output_bytes"] = op.output_bytes;
+        o["kv_read_bytes"] = op.kv_read_bytes;
+        o["kv_write_bytes"] = op.kv_write_bytes;
+        o["bytes"] = bytes;
+        o["intensity"] = bytes > 0 ? json(op.flops / bytes) : json(nullptr);
+        o["total_flops"] = c * op.flops;
+        o["total_bytes"] = c * bytes;
         if (hw) {
             o["bound"] = op.memory_bound() ? "memory" : "compute";
             o["compute_time_s"] = op.compute_time_s;
@@ -345,7 +355,13 @@ ParsedRequest parse_request(const json& request) {
     const json* config = r.raw("config");
     if (!config || config->is_null()) r.fail(ErrorCode::missing_field, "config is required (a config.json object)");
     ParsedRequest p;
-    p.model = parse_model_config(*config);
+    if (config->is_string()) {
+        // The config as text (pasted by a user): parsed here so its errors read like any other.
+        const json parsed = parse_json_text(config->get_ref<const std::string&>(), "config");
+        p.model = parse_model_config(unwrap_preset(parsed));
+    } else {
+        p.model = parse_model_config(unwrap_preset(*config));
+    }
     const json empty = json::object();
     auto doc = [&](const char* key) -> const json& {
         const json* v = r.raw(key);

@@ -21,6 +21,9 @@ namespace llmcalc {
 // `what` names the document in error messages ("config", "hardware", ...).
 nlohmann::json parse_json_text(std::string_view text, const char* what);
 
+// A preset document {"id", "config": {...}, ...} -> its config; anything else unchanged.
+const nlohmann::json& unwrap_preset(const nlohmann::json& document);
+
 // A Hugging Face config.json (object) into a ModelSpec. Throws Error.
 ModelSpec parse_model_config(const nlohmann::json& config);
 
@@ -39,7 +42,8 @@ nlohmann::json result_to_json(const ModelSpec& model, const Analysis& analysis,
 // The model description alone: layer kinds, fields used/ignored, warnings.
 nlohmann::json model_to_json(const ModelSpec& model);
 
-// One request document in, one result document out:
+// One request document in, one result document out. "config" is a config.json
+// object, its JSON text, or a preset document:
 // {"config": {...}, "workload": {...}, "precision": {...}, "options": {...}, "hardware": {...}|null}
 nlohmann::json analyze_request(const nlohmann::json& request);
 
