@@ -56,6 +56,8 @@ Conventions:
   --causal triangle|square        prefill attention over the causal triangle (default) or full square
   --lm-head last|all              logits for the last token of each query (default) or every token
   --attention fused|unfused       scores stay on chip (FlashAttention, default) or are materialised
+  --mla auto|absorbed|naive       MLA attention: absorb W_UK/W_UV or decompress K/V (auto: absorbed
+                                  when every query decodes one token)
 
 Output:
   --format table|json|csv         table (default), the full JSON document, or one CSV row per operator
@@ -150,7 +152,7 @@ int cmd_analyze(const std::vector<std::string>& args) {
                          {"--act-bits", "activation_bits"}, {"--kv-bits", "kv_cache_bits"}};
     struct Choice { const char* flag; const char* key; };
     const Choice choices[] = {{"--flops-convention", "flops"}, {"--causal", "causal"},
-                              {"--lm-head", "lm_head"}, {"--attention", "attention"}};
+                              {"--lm-head", "lm_head"}, {"--attention", "attention"}, {"--mla", "mla"}};
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         bool handled = false;

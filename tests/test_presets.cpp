@@ -18,7 +18,7 @@ TEST_CASE("every model preset analyses on every hardware preset", "[presets]") {
         CHECK(doc.at("id") == e.id);
         CHECK_FALSE(doc.at("source").get<std::string>().empty());
         const ModelSpec m = parse_model_config(presets::config_of(doc));
-        CHECK(m.warnings.empty());
+        for (const auto& w : m.warnings) CHECK(w.find("generic") == std::string::npos);  // every preset's type is supported
         for (const Hardware& hw : devices) {
             for (const Workload& w : {testing::one_query(0, 2048), testing::one_query(2047, 1, 32)}) {
                 const Analysis a = analyze(m, w, {}, {}, &hw);

@@ -174,28 +174,88 @@ Options parse_options(const json& doc) {
     o.causal = pick(r, "causal", {{"triangle", CausalConvention::triangle}, {"square", CausalConvention::square}}, o.causal);
     o.lm_head = pick(r, "lm_head", {{"last", LmHeadTokens::last}, {"all", LmHeadTokens::all}}, o.lm_head);
     o.attention = pick(r, "attention", {{"fused", AttentionImpl::fused}, {"unfused", AttentionImpl::unfused}}, o.attention);
+    o.mla = pick(r, "mla", {{"auto", MlaMode::automatic}, {"absorbed", MlaMode::absorbed}, {"naive", MlaMode::naive}}, o.mla);
     o.compute_efficiency = r.opt_number("compute_efficiency", 1e-6, 1).value_or(1);
     o.bandwidth_efficiency = r.opt_number("bandwidth_efficiency", 1e-6, 1).value_or(1);
     reject_unknown(r, "options");
     return o;
 }
 
+namespace {
+const char* mixer_kind_name(MixerKind k) {
+    switch (k) {
+        case MixerKind::attention: return "attention";
+        case MixerKind::mla: return "mla";
+        case MixerKind::mamba: return "mamba";
+        case MixerKind::mamba2: return "mamba2";
+        case MixerKind::linear: return "linear";
+        case MixerKind::none: return "none";
+    }
+    return "";
+}
+const char* position_name(PositionKind p) {
+    switch (p) {
+        case PositionKind::rope: return "rope";
+        case PositionKind::alibi: return "alibi";
+        case PositionKind::learned: return "learned";
+        case PositionKind::none: return "none";
+    }
+    return "";
+}
+const char* ffn_kind_name(FfnKind k) {
+    switch (k) {
+        case FfnKind::dense: return "dense";
+        case FfnKind::moe: return "moe";
+        case FfnKind::linear: return "linear";
+        case FfnKind::none: return "none";
+    }
+    return "";
+}
+}  // namespace
+
 json model_to_json(const ModelSpec& m) {
     json kinds = json::array();
     for (const LayerKind& k : m.layer_kinds) {
-        json a = {{"kind", k.attention.kind == AttentionKind::standard ? "standard" : "none"},
-                  {"num_heads", k.attention.num_heads},
-                  {"num_kv_heads", k.attention.num_kv_heads},
-                  {"head_dim", k.attention.head_dim},
-                  {"qkv_bias", k.attention.qkv_bias},
-                  {"o_bias", k.attention.o_bias},
-                  {"qk_norm", k.attention.qk_norm},
-                  {"window", k.attention.window},
-                  {"rotary_fraction", k.attention.rotary_fraction}};
-        json f = {{"kind", k.ffn.kind == FfnKind::moe ? "moe" : k.ffn.kind == FfnKind::dense ? "dense" : "none"},
-                  {"activation", activation_name(k.ffn.activation)},
-                  {"gated", k.ffn.gated},
-                  {"bias", k.ffn.bias}};
+        json mixer(json::value_t::object);
+        mixer["kind"] = mixer_kind_name(k.mixer);
+        if (k.mixer == MixerKind::attention || k.mixer == MixerKind::mla) {
+            const AttentionSpec& a = k.attention;
+            mixer["num_heads"] = a.num_heads;
+            mixer["num_kv_heads"] = a.num_kv_heads;
+            mixer["head_dim"] = a.head_dim;
+            mixer["v_head_dim"] = a.v_head_dim ? a.v_head_dim : a.head_dim;
+            mixer["qkv_bias"] = a.qkv_bias;
+            mixer["o_bias"] = a.o_bias;
+            mixer["qk_norm"] = a.qk_norm;
+            mixer["sinks"] = a.sinks;
+            mixer["window"] = a.window;
+            mixer["chunk"] = a.chunk;
+            mixer["sparse_topk"] = a.sparse_topk;
+            mixer["position"] = position_name(a.position);
+            mixer["rotary_fraction"] = a.rotary_fraction;
+            if (k.mixer == MixerKind::mla) {
+                mixer["q_lora_rank"] = a.q_lora_rank;
+                mixer["kv_lora_rank"] = a.kv_lora_rank;
+                mixer["qk_rope_head_dim"] = a.qk_rope_head_dim;
+                mixer["qk_nope_head_dim"] = a.qk_nope_head_dim;
+            }
+        } else if (k.mixer == MixerKind::mamba || k.mixer == MixerKind::mamba2) {
+            mixer["d_inner"] = k.ssm.d_inner;
+            mixer["d_state"] = k.ssm.d_state;
+            mixer["d_conv"] = k.ssm.d_conv;
+            if (k.mixer == MixerKind::mamba) mixer["dt_rank"] = k.ssm.dt_rank;
+            else {
+                mixer["n_heads"] = k.ssm.n_heads;
+                mixer["n_groups"] = k.ssm.n_groups;
+            }
+        }
+        json f(json::value_t::object);
+        f["kind"] = ffn_kind_name(k.ffn.kind);
+        if (k.ffn.kind == FfnKind::dense || k.ffn.kind == FfnKind::moe) {
+            f["activation"] = activation_name(k.ffn.activation);
+            f["gated"] = k.ffn.gated;
+            f["bias"] = k.ffn.bias;
+        }
         if (k.ffn.kind == FfnKind::dense) f["intermediate_size"] = k.ffn.intermediate;
         if (k.ffn.kind == FfnKind::moe) {
             f["num_experts"] = k.ffn.num_experts;
@@ -203,7 +263,14 @@ json model_to_json(const ModelSpec& m) {
             f["expert_intermediate_size"] = k.ffn.expert_intermediate;
             f["shared_intermediate_size"] = k.ffn.shared_intermediate;
         }
-        kinds.push_back({{"label", k.label}, {"count", k.count}, {"layers", k.layer_indices}, {"attention", a}, {"ffn", f}});
+        json kind(json::value_t::object);
+        kind["label"] = k.label;
+        kind["count"] = k.count;
+        kind["layers"] = k.layer_indices;
+        kind["attention"] = std::move(mixer);  // the mixer: attention, MLA, Mamba, ...
+        kind["ffn"] = std::move(f);
+        kind["parallel"] = k.parallel;
+        kinds.push_back(std::move(kind));
     }
     json q = nullptr;
     if (!m.quantization.method.empty()) {
@@ -212,21 +279,25 @@ json model_to_json(const ModelSpec& m) {
              {"ffn_bits", m.quantization.ffn_bits},
              {"description", m.quantization.description}};
     }
-    return {{"model_type", m.model_type},
-            {"architecture", m.architecture},
-            {"hidden_size", m.hidden_size},
-            {"vocab_size", m.vocab_size},
-            {"num_layers", m.num_layers},
-            {"max_position_embeddings", m.max_position_embeddings},
-            {"tie_word_embeddings", m.tie_word_embeddings},
-            {"norm", m.norm == NormKind::rms_norm ? "rms_norm" : "layer_norm"},
-            {"dtype", m.dtype},
-            {"dtype_bits", m.dtype_bits},
-            {"quantization", q},
-            {"layer_kinds", kinds},
-            {"fields_used", m.fields_used},
-            {"fields_ignored", m.fields_ignored},
-            {"warnings", m.warnings}};
+    json out(json::value_t::object);
+    out["model_type"] = m.model_type;
+    out["architecture"] = m.architecture;
+    out["hidden_size"] = m.hidden_size;
+    out["vocab_size"] = m.vocab_size;
+    out["num_layers"] = m.num_layers;
+    out["max_position_embeddings"] = m.max_position_embeddings;
+    out["tie_word_embeddings"] = m.tie_word_embeddings;
+    out["norm"] = m.norm == NormKind::rms_norm ? "rms_norm" : "layer_norm";
+    out["dtype"] = m.dtype;
+    out["dtype_bits"] = m.dtype_bits;
+    out["quantization"] = std::move(q);
+    out["layer_kinds"] = std::move(kinds);
+    out["mtp_layers"] = m.mtp_layers;
+    out["vision"] = m.vision_params > 0 ? json(m.vision_note) : json(nullptr);
+    out["fields_used"] = m.fields_used;
+    out["fields_ignored"] = m.fields_ignored;
+    out["warnings"] = m.warnings;
+    return out;
 }
 
 json result_to_json(const ModelSpec& m, const Analysis& an, const Hardware* hw) {
@@ -317,6 +388,9 @@ json result_to_json(const ModelSpec& m, const Analysis& an, const Hardware* hw) 
                            {"other_weight_bits", rp.other_weight_bits},
                            {"linear_compute_bits", rp.linear_compute_bits}}},
             {"params", {{"total", p.total},
+                        {"ssm", p.ssm},
+                        {"mtp", p.mtp},
+                        {"vision", p.vision},
                         {"active", p.active},
                         {"embedding", p.embedding},
                         {"attention", p.attention},
@@ -327,7 +401,10 @@ json result_to_json(const ModelSpec& m, const Analysis& an, const Hardware* hw) 
                         {"router", p.router},
                         {"norms", p.norms},
                         {"lm_head", p.lm_head}}},
-            {"kv_cache", {{"bytes_per_token", an.kv_cache.bytes_per_token}, {"bytes", an.kv_cache.bytes}, {"by_kind", by_kind}}},
+            {"kv_cache", {{"bytes_per_token", an.kv_cache.bytes_per_token},
+                          {"state_bytes_per_sequence", an.kv_cache.state_bytes_per_sequence},
+                          {"bytes", an.kv_cache.bytes},
+                          {"by_kind", by_kind}}},
             {"memory", {{"weights_bytes", an.memory.weights_bytes},
                         {"kv_cache_bytes", an.memory.kv_cache_bytes},
                         {"activation_bytes", an.memory.activation_bytes},
@@ -389,6 +466,7 @@ json analyze_request(const json& request) {
                          {"causal", causal_name(options.causal)},
                          {"lm_head", lm_head_name(options.lm_head)},
                          {"attention", attention_name(options.attention)},
+                         {"mla", options.mla == MlaMode::automatic ? "auto" : options.mla == MlaMode::absorbed ? "absorbed" : "naive"},
                          {"compute_efficiency", options.compute_efficiency},
                          {"bandwidth_efficiency", options.bandwidth_efficiency}};
     json qs = json::array();

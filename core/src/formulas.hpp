@@ -27,23 +27,26 @@ inline std::int64_t add(std::int64_t a, std::int64_t b) {
 
 // Parameters of ONE layer of a kind, by what they are (FORMULAS.md §2 "Parameters").
 struct LayerParams {
-    std::int64_t attn_matrix = 0;    // Wq, Wk, Wv, Wo
-    std::int64_t attn_bias = 0;      // bq, bk, bv, bo
-    std::int64_t qk_norm = 0;        // q_norm, k_norm weights
-    std::int64_t norms = 0;          // the layer's two norms (weights + biases)
-    std::int64_t ffn_matrix = 0;     // dense FFN matrices
+    std::int64_t attn_matrix = 0;    // mixer matrices: Wq, Wk, Wv, Wo; MLA down/up projections; linear mixer
+    std::int64_t attn_bias = 0;      // their biases
+    std::int64_t attn_other = 0;     // attention sinks
+    std::int64_t ssm_matrix = 0;     // Mamba in/x/dt/out projections
+    std::int64_t ssm_other = 0;      // Mamba conv weights and biases, A, D, dt bias, projection biases
+    std::int64_t norms = 0;          // the layer's norms (weights + biases), q/k norms, MLA latent norms
+    std::int64_t ffn_matrix = 0;     // dense FFN matrices (or the linear replacement)
     std::int64_t ffn_bias = 0;
-    std::int64_t router = 0;         // Wr (h x E)
+    std::int64_t router = 0;         // Wr (h x E) with its bias and routing-correction bias
     std::int64_t expert_matrix = 0;  // ONE routed expert's matrices
     std::int64_t expert_bias = 0;    // ONE routed expert's biases
     std::int64_t shared_matrix = 0;  // shared expert matrices
     std::int64_t shared_gate = 0;    // shared-expert gate (h x 1)
 };
 
-inline std::int64_t norm_params(const ModelSpec& m) {
+inline std::int64_t norm_params(const ModelSpec& m, std::int64_t width) {
     // RMSNorm: a weight per channel; LayerNorm: weight and bias.
-    return m.norm_bias ? mul(2, m.hidden_size) : m.hidden_size;
+    return m.norm_bias ? mul(2, width) : width;
 }
+inline std::int64_t norm_params(const ModelSpec& m) { return norm_params(m, m.hidden_size); }
 
 inline std::int64_t ffn_matrix_params(std::int64_t h, std::int64_t width, bool gated) {
     // gated: gate, up (h x w each) and down (w x h); plain: up and down.
@@ -54,27 +57,85 @@ inline std::int64_t ffn_bias_params(std::int64_t h, std::int64_t width, bool gat
     return add(mul(gated ? 2 : 1, width), h);
 }
 
+inline int layer_norm_count(const LayerKind& k) {
+    return (k.mixer != MixerKind::none ? k.mixer_norms : 0) + (k.ffn.kind != FfnKind::none ? k.ffn_norms : 0);
+}
+
 inline LayerParams layer_params(const ModelSpec& m, const LayerKind& k) {
     LayerParams p;
     const std::int64_t h = m.hidden_size;
     const AttentionSpec& a = k.attention;
-    if (a.kind == AttentionKind::standard) {
-        const std::int64_t q = mul(a.num_heads, a.head_dim);
-        const std::int64_t kv = mul(a.num_kv_heads, a.head_dim);
-        // Wq: h x q, Wk, Wv: h x kv, Wo: q x h
-        p.attn_matrix = add(mul(h, add(q, mul(2, kv))), mul(q, h));
-        if (a.qkv_bias) p.attn_bias = add(p.attn_bias, add(q, mul(2, kv)));
-        if (a.o_bias) p.attn_bias = add(p.attn_bias, h);
-        if (a.qk_norm) p.qk_norm = mul(2, a.head_dim);
-        p.norms = add(p.norms, norm_params(m));
+    switch (k.mixer) {
+        case MixerKind::attention: {
+            const std::int64_t q = a.q_dim(), kv = a.kv_dim(), v = a.v_dim(), o = a.o_in();
+            // Wq: h x q, Wk: h x kv, Wv: h x v, Wo: o x h
+            p.attn_matrix = add(mul(h, add(q, add(kv, v))), mul(o, h));
+            if (a.qkv_bias) p.attn_bias = add(p.attn_bias, add(q, add(kv, v)));
+            if (a.o_bias) p.attn_bias = add(p.attn_bias, h);
+            if (a.sinks) p.attn_other = a.num_heads;
+            p.norms = add(p.norms, a.qk_norm_params);
+            break;
+        }
+        case MixerKind::mla: {
+            // FORMULAS.md §2.2: DeepSeek-V2/V3 multi-head latent attention.
+            const std::int64_t nh = a.num_heads, qk = add(a.qk_nope_head_dim, a.qk_rope_head_dim);
+            const std::int64_t v = a.v_head_dim;
+            if (a.q_lora_rank > 0) {
+                p.attn_matrix = add(mul(h, a.q_lora_rank), mul(a.q_lora_rank, mul(nh, qk)));  // q_a, q_b
+                p.norms = add(p.norms, a.q_lora_rank);                                        // q_a_layernorm
+                if (a.qkv_bias) p.attn_bias = add(p.attn_bias, a.q_lora_rank);
+            } else {
+                p.attn_matrix = mul(h, mul(nh, qk));  // q_proj
+            }
+            p.attn_matrix = add(p.attn_matrix, mul(h, add(a.kv_lora_rank, a.qk_rope_head_dim)));       // kv_a (latent + rope key)
+            p.attn_matrix = add(p.attn_matrix, mul(a.kv_lora_rank, mul(nh, add(a.qk_nope_head_dim, v))));  // kv_b
+            p.attn_matrix = add(p.attn_matrix, mul(mul(nh, v), h));                                   // o
+            p.norms = add(p.norms, a.kv_lora_rank);                                                    // kv_a_layernorm
+            if (a.qkv_bias) p.attn_bias = add(p.attn_bias, add(a.kv_lora_rank, a.qk_rope_head_dim));
+            if (a.o_bias) p.attn_bias = add(p.attn_bias, h);
+            if (a.sparse_topk > 0) {
+                // indexer: wq_b (q_lora x heads·dim), wk (h x dim), weights_proj (h x heads), k_norm (LayerNorm)
+                const std::int64_t ql = a.q_lora_rank > 0 ? a.q_lora_rank : h;
+                p.attn_matrix = add(p.attn_matrix, add(mul(ql, mul(a.index_heads, a.index_head_dim)),
+                                                       add(mul(h, a.index_head_dim), mul(h, a.index_heads))));
+                p.norms = add(p.norms, mul(2, a.index_head_dim));
+            }
+            break;
+        }
+        case MixerKind::mamba:
+        case MixerKind::mamba2: {
+            // FORMULAS.md §2.3: HF MambaMixer / Mamba2Mixer.
+            const SsmSpec& s = k.ssm;
+            const bool v2 = k.mixer == MixerKind::mamba2;
+            const std::int64_t di = s.d_inner, N = s.d_state, conv = s.conv_dim(v2);
+            const std::int64_t in_width = v2 ? add(mul(2, di), add(mul(2, mul(s.n_groups, N)), s.n_heads)) : mul(2, di);
+            p.ssm_matrix = add(mul(h, in_width), mul(di, h));                 // in_proj, out_proj
+            p.ssm_other = add(mul(conv, s.d_conv), s.conv_bias ? conv : 0);   // depthwise conv1d
+            if (s.proj_bias) p.ssm_other = add(p.ssm_other, add(in_width, h));
+            if (v2) {
+                p.ssm_other = add(p.ssm_other, mul(3, s.n_heads));  // dt_bias, A_log, D
+                if (s.gated_norm) p.norms = add(p.norms, di);
+            } else {
+                p.ssm_matrix = add(p.ssm_matrix, add(mul(di, add(s.dt_rank, mul(2, N))), mul(s.dt_rank, di)));  // x_proj, dt_proj
+                p.ssm_other = add(p.ssm_other, add(di, add(mul(di, N), di)));  // dt_proj bias, A_log, D
+                if (s.inner_norms) p.norms = add(p.norms, add(s.dt_rank, mul(2, N)));
+            }
+            break;
+        }
+        case MixerKind::linear: p.attn_matrix = mul(h, h); break;
+        case MixerKind::none: break;
     }
+    p.norms = add(p.norms, mul(layer_norm_count(k), norm_params(m)));
     const FfnSpec& f = k.ffn;
-    if (f.kind != FfnKind::none) p.norms = add(p.norms, norm_params(m));
     if (f.kind == FfnKind::dense) {
         p.ffn_matrix = ffn_matrix_params(h, f.intermediate, f.gated);
         if (f.bias) p.ffn_bias = ffn_bias_params(h, f.intermediate, f.gated);
+    } else if (f.kind == FfnKind::linear) {
+        p.ffn_matrix = mul(h, h);
     } else if (f.kind == FfnKind::moe) {
         p.router = mul(h, f.num_experts);
+        if (f.router_bias) p.router = add(p.router, f.num_experts);
+        if (f.score_correction_bias) p.router = add(p.router, f.num_experts);
         p.expert_matrix = ffn_matrix_params(h, f.expert_intermediate, f.gated);
         if (f.bias) p.expert_bias = ffn_bias_params(h, f.expert_intermediate, f.gated);
         if (f.shared_intermediate > 0) {
@@ -83,6 +144,14 @@ inline LayerParams layer_params(const ModelSpec& m, const LayerKind& k) {
         }
     }
     return p;
+}
+
+inline std::int64_t layer_total(const LayerParams& p, std::int64_t experts) {
+    std::int64_t t = add(p.attn_matrix, add(p.attn_bias, p.attn_other));
+    t = add(t, add(p.ssm_matrix, p.ssm_other));
+    t = add(t, add(p.norms, add(p.ffn_matrix, p.ffn_bias)));
+    t = add(t, add(p.router, mul(experts, add(p.expert_matrix, p.expert_bias))));
+    return add(t, add(p.shared_matrix, p.shared_gate));
 }
 
 // FLOPs of one elementwise activation per element (FORMULAS.md §3 "Elementwise costs").

@@ -32,6 +32,7 @@ function optionsOf(state) {
     causal: state.causal,
     lm_head: state.lmhead,
     attention: state.attn,
+    mla: state.mla,
     compute_efficiency: state.ceff,
     bandwidth_efficiency: state.beff,
   };
@@ -92,6 +93,7 @@ export function runAll(calc, state, config, hardware) {
     context,
     endContext: context + state.gen,
     kvPerToken: prefill.kv_cache.bytes_per_token,
+    statePerSequence: prefill.kv_cache.state_bytes_per_sequence,
   };
   return { prefill, decode, last, custom, sweep, summary, hardware: hw, elapsedMs };
 }

@@ -25,6 +25,7 @@ export const DEFAULTS = Object.freeze({
   causal: 'triangle',
   lmhead: 'last',
   attn: 'fused',
+  mla: 'auto',
   ceff: 1,
   beff: 1,
   tab: 'ops',
@@ -37,6 +38,7 @@ const CHOICES = {
   causal: ['triangle', 'square'],
   lmhead: ['last', 'all'],
   attn: ['fused', 'unfused'],
+  mla: ['auto', 'absorbed', 'naive'],
   tab: ['ops', 'roofline', 'memory', 'context', 'model'],
   phase: ['prefill', 'decode', 'custom'],
 };

@@ -48,7 +48,7 @@ export function renderSummary(container, results, { modelLabel, state, compact =
   tiles.push(tile('Time per output token', figure(fmt.time(s.tpot), fmt.exact(s.tpot, 's')), `decode step at ${s.context.toLocaleString('en-US')} tokens`, { dataset: { stat: 'tpot' } }));
   tiles.push(tile('Throughput', figure(fmt.rate(s.tokensPerSecond, 'tok/s'), fmt.exact(s.tokensPerSecond, 'tokens/s')), `batch ${state.batch} decoding`, { dataset: { stat: 'throughput' } }));
   if (!compact) {
-    tiles.push(tile('KV cache per token', figure(fmt.bytes(s.kvPerToken), fmt.exact(s.kvPerToken, 'bytes per token')), `${fmt.bytes(s.kv)} at ${s.endContext.toLocaleString('en-US')} tokens × ${state.batch}`, { dataset: { stat: 'kv' } }));
+    tiles.push(tile('KV cache per token', figure(fmt.bytes(s.kvPerToken), fmt.exact(s.kvPerToken, 'bytes per token')), `${s.statePerSequence ? `+ ${fmt.bytes(s.statePerSequence)} SSM state per sequence; ` : ''}${fmt.bytes(s.kv)} at ${s.endContext.toLocaleString('en-US')} tokens × ${state.batch}`, { dataset: { stat: 'kv' } }));
   }
   container.replaceChildren(...tiles);
 }
@@ -71,19 +71,33 @@ export function renderModelDetails(container, model) {
   const kinds = el(
     'table',
     { class: 'plain' },
-    el('thead', {}, el('tr', {}, ['layer kind', 'layers', 'attention', 'window', 'FFN'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('thead', {}, el('tr', {}, ['layer kind', 'layers', 'mixer', 'span', 'FFN'].map((h) => el('th', { scope: 'col' }, h)))),
     el(
       'tbody',
       {},
       model.layer_kinds.map((k) => {
         const a = k.attention;
         const f = k.ffn;
-        const attn = `${a.num_heads} heads × ${a.head_dim}, ${a.num_kv_heads} KV heads${a.qkv_bias ? ', qkv bias' : ''}${a.o_bias ? ', o bias' : ''}${a.qk_norm ? ', q/k norm' : ''}`;
+        let attn;
+        if (a.kind === 'attention') {
+          attn = `${a.num_heads} heads × ${a.head_dim}, ${a.num_kv_heads} KV heads${a.qkv_bias ? ', qkv bias' : ''}${a.o_bias ? ', o bias' : ''}${a.qk_norm ? ', q/k norm' : ''}${a.sinks ? ', sinks' : ''}${a.position !== 'rope' ? `, ${a.position === 'none' ? 'no positions' : a.position}` : ''}`;
+        } else if (a.kind === 'mla') {
+          attn = `MLA: ${a.num_heads} heads, latent ${a.kv_lora_rank} + RoPE ${a.qk_rope_head_dim}${a.q_lora_rank ? `, q rank ${a.q_lora_rank}` : ''}${a.sparse_topk ? `, top-${a.sparse_topk} sparse` : ''}`;
+        } else if (a.kind === 'mamba' || a.kind === 'mamba2') {
+          attn = `${a.kind === 'mamba' ? 'Mamba' : 'Mamba-2'}: inner ${a.d_inner}, state ${a.d_state}, conv ${a.d_conv}${a.n_heads ? `, ${a.n_heads} heads` : ''}`;
+        } else {
+          attn = a.kind === 'linear' ? 'linear h×h' : '—';
+        }
+        const span = a.window ? `${a.window} tokens` : a.chunk ? `chunks of ${a.chunk}` : a.sparse_topk ? `top ${a.sparse_topk}` : a.kind === 'attention' || a.kind === 'mla' ? 'full' : '—';
         const ffn =
           f.kind === 'moe'
             ? `MoE: ${f.num_experts} experts × ${f.expert_intermediate_size}, top-${f.experts_per_token}${f.shared_intermediate_size ? `, shared ${f.shared_intermediate_size}` : ''}`
-            : `${f.gated ? 'gated ' : ''}${f.activation}, ${f.intermediate_size}`;
-        return el('tr', {}, el('td', {}, k.label), el('td', { class: 'num' }, String(k.count)), el('td', {}, attn), el('td', {}, a.window ? `${a.window} tokens` : 'full'), el('td', {}, ffn));
+            : f.kind === 'dense'
+              ? `${f.gated ? 'gated ' : ''}${f.activation}, ${f.intermediate_size}`
+              : f.kind === 'linear'
+                ? 'linear h×h'
+                : '—';
+        return el('tr', {}, el('td', {}, k.label), el('td', { class: 'num' }, String(k.count)), el('td', {}, attn), el('td', {}, span), el('td', {}, ffn));
       }),
     ),
   );
@@ -99,6 +113,8 @@ export function renderModelDetails(container, model) {
       kv('dtype', `${model.dtype} (${model.dtype_bits} bits)`),
       kv('quantisation', q ? q.description : 'none'),
       kv('max context', model.max_position_embeddings ? model.max_position_embeddings.toLocaleString('en-US') : 'not given'),
+      model.mtp_layers ? kv('multi-token prediction', `${model.mtp_layers} module(s), counted apart from the total`) : null,
+      model.vision ? kv('vision', model.vision) : null,
     ),
     el('h3', {}, 'Layer kinds'),
     el('div', { class: 'table-wrap' }, kinds),
@@ -114,6 +130,7 @@ export function renderMemoryDetails(container, results) {
   const rows = [
     ['embedding', p.embedding],
     ['attention', p.attention],
+    ['state space (Mamba)', p.ssm],
     ['FFN (dense)', p.ffn_dense],
     ['routed experts', p.experts_routed],
     ['shared experts', p.experts_shared],

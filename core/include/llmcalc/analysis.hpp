@@ -44,12 +44,14 @@ enum class FlopConvention { two_mnk, exact };      // 2路m路n路k, or m路n路(2k鈭
 enum class CausalConvention { triangle, square };  // prefill attention pairs
 enum class LmHeadTokens { last, all };             // logits for the last token of each query, or every token
 enum class AttentionImpl { fused, unfused };       // FlashAttention-style (scores stay on chip) or materialised
+enum class MlaMode { automatic, absorbed, naive };  // MLA: absorb W_UK/W_UV (decode) or decompress K/V (prefill)
 
 struct Options {
     FlopConvention flops = FlopConvention::two_mnk;
     CausalConvention causal = CausalConvention::triangle;
     LmHeadTokens lm_head = LmHeadTokens::last;
     AttentionImpl attention = AttentionImpl::fused;
+    MlaMode mla = MlaMode::automatic;  // automatic: absorbed when every query decodes one token
     double compute_efficiency = 1.0;    // achieved fraction of peak FLOP/s
     double bandwidth_efficiency = 1.0;  // achieved fraction of peak bandwidth
 };
@@ -102,6 +104,7 @@ struct OpCost {
 
 struct KvCacheStats {
     double bytes_per_token = 0;           // all layers, below every sliding window
+    double state_bytes_per_sequence = 0;  // recurrent (SSM) state, independent of context length
     std::vector<double> bytes_per_token_by_kind;  // one entry per layer kind (per layer of that kind)
     double bytes = 0;                     // held after this step for the whole batch
 };
