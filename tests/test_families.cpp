@@ -346,3 +346,30 @@ TEST_CASE("every shared config parses and analyses", "[families][shared]") {
     closedir(d);
     CHECK(n > 20);
 }
+
+TEST_CASE("Llama 4 Scout: nested text_config, MoE with a shared expert, chunked and NoPE layers, vision apart",
+          "[families][llama4]") {
+    const ModelSpec m = preset_model("llama-4-scout-17b-16e-instruct");
+    std::int64_t nope = 0, chunked = 0;
+    for (const auto& k : m.layer_kinds) {
+        if (k.attention.position == PositionKind::none) nope += k.count;
+        if (k.attention.chunk == 8192) chunked += k.count;
+        CHECK(k.ffn.kind == FfnKind::moe);
+        CHECK(k.ffn.shared_intermediate == 8192);
+    }
+    CHECK(nope == 12);     // every fourth layer
+    CHECK(chunked == 36);
+    const auto p = count_parameters(m);
+    // Meta's model card: 17B active, 109B total (the total includes the vision tower).
+    CHECK(static_cast<double>(p.active) == Approx(17e9).epsilon(0.02));
+    CHECK(static_cast<double>(p.total + p.vision) == Approx(109e9).epsilon(0.01));
+    CHECK(p.vision > 0);
+    // text model by hand: 2·V·h + 48·(attention + router + 16 experts + shared + 2 norms) + h
+    const std::int64_t h = 5120, V = 202048;
+    const std::int64_t layer = h * (5120 + 2 * 1024) + 5120 * h + h * 16 + 17LL * 3 * h * 8192 + 2 * h;
+    CHECK(p.total == 2 * V * h + 48 * layer + h);
+    // KV cache at a long context: the 36 chunked layers keep at most one chunk
+    const Analysis a = analyze(m, one_query(99'999, 1), {}, {}, nullptr);
+    const double per_layer = 2.0 * 8 * 128 * 2;
+    CHECK(a.kv_cache.bytes == 12 * per_layer * 100'000 + 36 * per_layer * (100'000 - 12 * 8192));
+}

@@ -110,6 +110,16 @@ Hardware parse_hardware(const json& doc) {
         throw Error(ErrorCode::out_of_range, "hardware.peak_tflops needs at least one precision with a peak above 0");
     }
     hw.peak_vector = r.opt_number("vector_tflops", 0, kMaxTflops).value_or(0) * 1e12;
+    hw.count = r.opt_int("count", 1, 1 << 20).value_or(1);
+    (void)r.opt_string("device");
+    if (const json* link = r.raw("interconnect"); link && !link->is_null()) {
+        FieldReader lr(*link, "hardware.interconnect");
+        hw.interconnect = lr.opt_string("name").value_or("link");
+        hw.link_bandwidth_bytes_s = lr.get_number("bandwidth_gbs", 1e-6, kMaxBandwidthGbs) * 1e9;
+        hw.link_latency_s = lr.opt_number("latency_us", 0, 1e6).value_or(0) * 1e-6;
+        (void)lr.opt_string("source");
+        reject_unknown(lr, "hardware.interconnect");
+    }
     reject_unknown(r, "hardware");
     return hw;
 }
@@ -415,23 +425,11 @@ json result_to_json(const ModelSpec& m, const Analysis& an, const Hardware* hw) 
             {"warnings", warnings}};
 }
 
-namespace {
-
-// A request document, parsed once.
-struct ParsedRequest {
-    ModelSpec model;
-    Workload workload;
-    Precision precision;
-    Options options;
-    Hardware hardware;
-    bool has_hardware = false;
-};
-
-ParsedRequest parse_request(const json& request) {
+Request parse_request(const json& request, std::initializer_list<const char*> extra_keys) {
     FieldReader r(request, "request");
     const json* config = r.raw("config");
     if (!config || config->is_null()) r.fail(ErrorCode::missing_field, "config is required (a config.json object)");
-    ParsedRequest p;
+    Request p;
     if (config->is_string()) {
         // The config as text (pasted by a user): parsed here so its errors read like any other.
         const json parsed = parse_json_text(config->get_ref<const std::string&>(), "config");
@@ -448,16 +446,15 @@ ParsedRequest parse_request(const json& request) {
     p.precision = parse_precision(doc("precision"));
     p.options = parse_options(doc("options"));
     const json* hw_doc = r.raw("hardware");
+    for (const char* k : extra_keys) r.mark_used(k);
     reject_unknown(r, "request");
     p.has_hardware = hw_doc && !hw_doc->is_null();
     if (p.has_hardware) p.hardware = parse_hardware(*hw_doc);
     return p;
 }
 
-}  // namespace
-
 json analyze_request(const json& request) {
-    const ParsedRequest p = parse_request(request);
+    const Request p = parse_request(request);
     const Hardware* hw = p.has_hardware ? &p.hardware : nullptr;
     const Analysis an = analyze(p.model, p.workload, p.precision, p.options, hw);
     json result = result_to_json(p.model, an, hw);
@@ -477,7 +474,7 @@ json analyze_request(const json& request) {
 }
 
 json sweep_request(const json& request, const json& sweep) {
-    ParsedRequest p = parse_request(request);
+    Request p = parse_request(request);
     FieldReader r(sweep, "sweep");
     enum class Var { context, batch };
     const Var var = pick(r, "variable", {{"context", Var::context}, {"batch_size", Var::batch}}, Var::context);

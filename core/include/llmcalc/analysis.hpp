@@ -69,6 +69,11 @@ struct Hardware {
     double peak_fp32 = 0, peak_16 = 0, peak_8 = 0, peak_4 = 0;
     double peak_vector = 0;           // non-tensor FP32 throughput for elementwise operators
     std::string source;
+    // A node of several devices (presets like 8x H100): figures above are PER DEVICE.
+    std::int64_t count = 1;           // devices in the node
+    std::string interconnect;         // device-to-device link within the node ("NVLink 4", "PCIe 5.0 x16")
+    double link_bandwidth_bytes_s = 0;  // per direction, per device
+    double link_latency_s = 0;        // per message hop
 
     // Peak for a class, falling back to the next wider precision the device has.
     double peak(ComputeClass c) const;

@@ -35,6 +35,19 @@ Workload parse_workload(const nlohmann::json& workload);
 Precision parse_precision(const nlohmann::json& precision);
 Options parse_options(const nlohmann::json& options);
 
+// A request document parsed once: {"config", "workload", "precision", "options", "hardware"}
+// plus, for the planning entry points, their own section (named in extra_keys).
+struct Request {
+    ModelSpec model;
+    Workload workload;
+    Precision precision;
+    Options options;
+    Hardware hardware;
+    bool has_hardware = false;
+    const Hardware* device() const { return has_hardware ? &hardware : nullptr; }
+};
+Request parse_request(const nlohmann::json& request, std::initializer_list<const char*> extra_keys = {});
+
 // The result document: params, kv_cache, memory, ops[], totals, warnings[], ...
 nlohmann::json result_to_json(const ModelSpec& model, const Analysis& analysis,
                               const Hardware* hardware);
