@@ -1,0 +1,8 @@
+// llmcalc — planning (see core/FORMULAS.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "llmcalc/api.hpp"
+
+namespace llmcalc {}  // namespace llmcalc

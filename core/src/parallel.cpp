@@ -1,0 +1,1 @@
+#include "llmcalc/parallel.hpp"
