@@ -476,37 +476,65 @@ json analyze_request(const json& request) {
 json sweep_request(const json& request, const json& sweep) {
     Request p = parse_request(request);
     FieldReader r(sweep, "sweep");
-    enum class Var { context, batch };
-    const Var var = pick(r, "variable", {{"context", Var::context}, {"batch_size", Var::batch}}, Var::context);
+    enum class Var { context, batch, new_tokens, weight_bits, kv_bits, act_bits };
+    const Var var = pick(r, "variable",
+                         {{"context", Var::context}, {"batch_size", Var::batch}, {"new_tokens", Var::new_tokens},
+                          {"weight_bits", Var::weight_bits}, {"kv_cache_bits", Var::kv_bits},
+                          {"activation_bits", Var::act_bits}},
+                         Var::context);
     const json* values = r.raw("values");
-    if (!values || !values->is_array()) r.fail(ErrorCode::missing_field, "values is required (an array of integers)");
-    const auto list = *r.opt_int_list("values", var == Var::context ? 0 : 1,
-                                      var == Var::context ? 1'000'000'000 : 1'000'000, 100000);
-    reject_unknown(r, "sweep");
-    const Hardware* hw = p.has_hardware ? &p.hardware : nullptr;
-    json out = {{"variable", var == Var::context ? "context" : "batch_size"}, {"values", list}};
-    std::vector<double> time, flops, bytes, kv, total, weights;
-    for (auto* v : {&time, &flops, &bytes, &kv, &total, &weights}) v->reserve(list.size());
-    Analysis an;
-    an.ops.reserve(64);
-    Workload w = p.workload;
-    for (const std::int64_t value : list) {
-        if (var == Var::context) {
-            for (Query& q : w.queries) q.cached_tokens = value;  // every query at this context
-        } else {
-            w.batch_size = value;
+    if (!values || !values->is_array()) r.fail(ErrorCode::missing_field, "values is required (an array of numbers)");
+    if (values->size() > 100000) r.fail(ErrorCode::out_of_range, "values has more than 100000 entries");
+    std::vector<double> list;
+    list.reserve(values->size());
+    const bool bits = var == Var::weight_bits || var == Var::kv_bits || var == Var::act_bits;
+    if (bits) {
+        for (std::size_t i = 0; i < values->size(); ++i) {
+            const std::string k = "values[" + std::to_string(i) + "]";
+            const json& v = (*values)[i];
+            if (!v.is_number()) r.fail(ErrorCode::wrong_type, k + " must be a number of bits");
+            detail::check_range("sweep." + k, v.get<double>(), 1, 64);
+            list.push_back(v.get<double>());
         }
-        analyze_into(an, p.model, w, p.precision, p.options, hw);
+    } else {
+        const std::int64_t lo = var == Var::context ? 0 : 1;
+        const std::int64_t hi = var == Var::batch ? 1'000'000 : 1'000'000'000;
+        const std::vector<std::int64_t> ints = *r.opt_int_list("values", lo, hi, 100000);
+        for (const auto v : ints) list.push_back(static_cast<double>(v));
+    }
+    reject_unknown(r, "sweep");
+    const Hardware* hw = p.device();
+    static const char* names[] = {"context", "batch_size", "new_tokens", "weight_bits", "kv_cache_bits", "activation_bits"};
+    json out = {{"variable", names[static_cast<int>(var)]}, {"values", list}};
+    std::vector<double> time, flops, bytes, kv, total, weights, intensity;
+    for (auto* v : {&time, &flops, &bytes, &kv, &total, &weights, &intensity}) v->reserve(list.size());
+    Analysis an;
+    an.ops.reserve(96);
+    Workload w = p.workload;
+    Precision prec = p.precision;
+    for (const double value : list) {
+        const auto iv = static_cast<std::int64_t>(value);
+        switch (var) {
+            case Var::context: for (Query& q : w.queries) q.cached_tokens = iv; break;  // every query at this context
+            case Var::batch: w.batch_size = iv; break;
+            case Var::new_tokens: for (Query& q : w.queries) q.new_tokens = iv; break;
+            case Var::weight_bits: prec.attention_weight_bits = prec.ffn_weight_bits = value; break;
+            case Var::kv_bits: prec.kv_cache_bits = value; break;
+            case Var::act_bits: prec.activation_bits = value; break;
+        }
+        analyze_into(an, p.model, w, prec, p.options, hw);
         time.push_back(an.totals.time_s);
         flops.push_back(an.totals.flops);
         bytes.push_back(an.totals.bytes);
         kv.push_back(an.memory.kv_cache_bytes);
         total.push_back(an.memory.total_bytes);
         weights.push_back(an.memory.weights_bytes);
+        intensity.push_back(an.totals.intensity());
     }
     out["time_s"] = hw ? json(time) : json(nullptr);
     out["flops"] = flops;
     out["bytes"] = bytes;
+    out["intensity"] = intensity;
     out["kv_cache_bytes"] = kv;
     out["total_memory_bytes"] = total;
     out["weights_bytes"] = weights;

@@ -61,8 +61,10 @@ nlohmann::json model_to_json(const ModelSpec& model);
 nlohmann::json analyze_request(const nlohmann::json& request);
 
 // The same analysis repeated over one variable, without a JSON document per point:
-// sweep = {"variable": "context" | "batch_size", "values": [..]}. "context" sets every
-// query's cached_tokens. Returns {"values", "time_s", "flops", "bytes", "kv_cache_bytes",
+// sweep = {"variable": "context" | "batch_size" | "new_tokens" | "weight_bits" |
+// "kv_cache_bits" | "activation_bits", "values": [..]}. "context" sets every query's
+// cached_tokens, "new_tokens" every query's new tokens, "weight_bits" attention and FFN
+// weights. Returns {"values", "time_s", "flops", "bytes", "intensity", "kv_cache_bytes",
 // "total_memory_bytes", "weights_bytes"} as parallel arrays.
 nlohmann::json sweep_request(const nlohmann::json& request, const nlohmann::json& sweep);
 
