@@ -4,6 +4,7 @@
 #include <string>
 
 #include "llmcalc/api.hpp"
+#include "llmcalc/planning.hpp"
 #include "llmcalc/presets.hpp"
 
 using Clock = std::chrono::steady_clock;
@@ -53,5 +54,21 @@ int main(int argc, char** argv) {
         }
     }, 20);
     std::printf("  1,000-point context sweep (decode)      %9.2f us  (%.3f us per point)\n", sweep_us, sweep_us / 1000);
+    llmcalc::GenerationOptions gen;
+    gen.prompt_tokens = 2048;
+    gen.output_tokens = 256;
+    const double gen_us = time_per_call_us([&] { sink = sink + llmcalc::estimate_generation(model, gen, {}, {}, hw).e2e_s; }, 200);
+    std::printf("  generation estimate, 2048 + 256 tokens  %9.2f us  (closed-form sum; series of 255 sampled steps)\n", gen_us);
+    gen.series_points = 2;
+    const double gen_fast_us = time_per_call_us([&] { sink = sink + llmcalc::estimate_generation(model, gen, {}, {}, hw).e2e_s; }, 2000);
+    std::printf("    without the per-step series           %9.2f us\n", gen_fast_us);
+    const double loop_us = time_per_call_us([&] { sink = sink + llmcalc::decode_time_by_loop(model, gen, {}, {}, hw); }, 200);
+    std::printf("    the same decode sum as a step loop    %9.2f us\n", loop_us);
+    const nlohmann::json sweep_req = {{"config", config}, {"hardware", hw_doc}, {"workload", {{"input_tokens", 1}}}};
+    nlohmann::json values = nlohmann::json::array();
+    for (int i = 0; i < 1000; ++i) values.push_back(128 * i);
+    const nlohmann::json spec = {{"variable", "context"}, {"values", values}};
+    const double sweep_json_us = time_per_call_us([&] { sink = sink + llmcalc::sweep_request(sweep_req, spec)["flops"].size(); }, 50);
+    std::printf("  1,000-point sweep request (JSON in/out) %9.2f us\n", sweep_json_us);
     return sink < 0 ? 1 : 0;
 }

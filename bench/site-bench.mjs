@@ -93,11 +93,18 @@ try {
     const m = 20;
     for (let i = 0; i < m; i += 1) calc.sweep(request, { variable: 'context', values });
     const sweepMs = (performance.now() - t0) / m;
-    return { analyzeUs, sweepMs };
+    const hw = calc.hardwarePreset('h100-sxm');
+    const genReq = { config: calc.modelPreset('llama-3.1-8b').config, hardware: hw, generation: { prompt_tokens: 2048, output_tokens: 256 } };
+    for (let i = 0; i < 5; i += 1) calc.generation(genReq);
+    t0 = performance.now();
+    for (let i = 0; i < 20; i += 1) calc.generation(genReq);
+    const genMs = (performance.now() - t0) / 20;
+    return { analyzeUs, sweepMs, genMs };
   });
   console.log('Core inside the page (Chromium, WebAssembly)');
   console.log(`  one analysis (JSON in, JSON out)   ${core.analyzeUs.toFixed(0)} µs per call`);
   console.log(`  1,000-point context sweep          ${core.sweepMs.toFixed(2)} ms (${((core.sweepMs * 1000) / 1000).toFixed(2)} µs per point)`);
+  console.log(`  2,048 + 256-token generation       ${core.genMs.toFixed(2)} ms (JSON in/out, with a 256-point series)`);
   await context.close();
 } finally {
   await browser.close();

@@ -13,7 +13,10 @@
 #include "format.hpp"
 #include "llmcalc/api.hpp"
 #include "llmcalc/error.hpp"
+#include "llmcalc/parallel.hpp"
+#include "llmcalc/planning.hpp"
 #include "llmcalc/presets.hpp"
+#include "llmcalc/training.hpp"
 
 namespace {
 
@@ -25,7 +28,11 @@ const char* kUsage = R"(llmcalc — LLM inference calculator: parameters, memory
 operator, roofline time. Same core as the web calculator.
 
 Usage:
-  llmcalc analyze CONFIG [options]   analyse a model for one step of a workload
+  llmcalc analyze CONFIG [options]    one step of a workload: per-operator FLOPs, bytes, time
+  llmcalc generate CONFIG [options]   a request's timeline: time to first token, per-token time
+  llmcalc capacity CONFIG [options]   what fits: largest batch, longest context, devices needed
+  llmcalc parallel CONFIG [options]   tensor/pipeline/expert/data-parallel layouts, ranked
+  llmcalc train CONFIG [options]      training FLOPs, step time, MFU and memory per device
   llmcalc presets [--format table|json]   list model and hardware presets
   llmcalc --help | --version
 
@@ -59,8 +66,20 @@ Conventions:
   --mla auto|absorbed|naive       MLA attention: absorb W_UK/W_UV or decompress K/V (auto: absorbed
                                   when every query decodes one token)
 
+generate:  --prompt-tokens P  --output-tokens G  --batch-size B  [--cached-tokens C] [--series-points N]
+           (needs --hardware; decode time is summed over every step as the context grows)
+capacity:  --context L (for the largest batch)  --batch-size B (for the longest context)
+           --memory-fraction F (default 0.9)  --devices N  --prompt-tokens P  --prefill-chunk C
+parallel:  --devices N  [--tp T --pp P --ep E --dp D]  --rank-by latency|throughput
+           --memory-fraction F  --interconnect ID  --inter-node ID   (workload as for analyze)
+train:     --seq-len S  --micro-batch M  --dp D  --optimizer adam|sgd  --zero 0..3
+           --recompute none|full  --no-flash  --gradient-bits 16|32  --measured-step-time SECONDS
+           --lora-rank R  --lora-targets q_proj v_proj ...|all-linear  --qlora
+
 Output:
-  --format table|json|csv         table (default), the full JSON document, or one CSV row per operator
+  --format table|json|csv         table (default), the full JSON document, or CSV (analyze: one row
+                                  per operator; generate: the per-step series; parallel: one row per
+                                  layout; train: one row per operator; capacity: name,value rows)
 
 Exit status: 0 on success, 2 on bad input (one line on stderr), 3 on an internal error.
 )";
@@ -132,9 +151,59 @@ int cmd_presets(const std::vector<std::string>& args) {
     return 0;
 }
 
-int cmd_analyze(const std::vector<std::string>& args) {
+// Flags of a planning subcommand, written into its section of the request.
+enum class Kind { integer, number, text, flag, list };
+struct SectionFlag {
+    const char* flag;
+    const char* key;
+    Kind kind;
+};
+
+struct Command {
+    const char* name;
+    const char* section;  // request key of the subcommand's own options, or nullptr
+    std::vector<SectionFlag> flags;
+};
+
+const std::vector<Command>& commands() {
+    static const std::vector<Command> list = {
+        {"analyze", nullptr, {}},
+        {"generate", "generation",
+         {{"--prompt-tokens", "prompt_tokens", Kind::integer}, {"--output-tokens", "output_tokens", Kind::integer},
+          {"--batch-size", "batch_size", Kind::integer}, {"--cached-tokens", "cached_tokens", Kind::integer},
+          {"--series-points", "series_points", Kind::integer}}},
+        {"capacity", "capacity",
+         {{"--context", "context", Kind::integer}, {"--batch-size", "batch_size", Kind::integer},
+          {"--memory-fraction", "memory_fraction", Kind::number}, {"--devices", "devices", Kind::integer},
+          {"--prompt-tokens", "prompt_tokens", Kind::integer}, {"--prefill-chunk", "prefill_chunk", Kind::integer}}},
+        {"parallel", "parallel",
+         {{"--devices", "devices", Kind::integer}, {"--tp", "tp", Kind::integer}, {"--pp", "pp", Kind::integer},
+          {"--ep", "ep", Kind::integer}, {"--dp", "dp", Kind::integer}, {"--rank-by", "rank_by", Kind::text},
+          {"--memory-fraction", "memory_fraction", Kind::number}, {"--interconnect", "interconnect", Kind::text},
+          {"--inter-node", "inter_node", Kind::text}}},
+        {"train", "training",
+         {{"--seq-len", "sequence_length", Kind::integer}, {"--micro-batch", "micro_batch", Kind::integer},
+          {"--dp", "data_parallel", Kind::integer}, {"--optimizer", "optimizer", Kind::text},
+          {"--zero", "zero_stage", Kind::integer}, {"--recompute", "recompute", Kind::text},
+          {"--no-flash", "flash_attention", Kind::flag}, {"--gradient-bits", "gradient_bits", Kind::number},
+          {"--measured-step-time", "measured_step_time_s", Kind::number}, {"--lora-rank", "lora.rank", Kind::integer},
+          {"--lora-targets", "lora.targets", Kind::list}, {"--qlora", "lora.quantized_base", Kind::flag}}},
+    };
+    return list;
+}
+
+json run_command(const Command& cmd, const json& request) {
+    const std::string name = cmd.name;
+    if (name == "generate") return llmcalc::generation_request(request);
+    if (name == "capacity") return llmcalc::capacity_request(request);
+    if (name == "parallel") return llmcalc::parallel_request(request);
+    if (name == "train") return llmcalc::training_request(request);
+    return llmcalc::analyze_request(request);
+}
+
+int cmd_run(const Command& cmd, const std::vector<std::string>& args) {
     std::string config_arg, hardware_arg, format = "table";
-    json workload = json::object(), precision = json::object(), options = json::object();
+    json workload = json::object(), precision = json::object(), options = json::object(), section = json::object();
     auto value = [&](std::size_t& i) -> const std::string& {
         if (i + 1 >= args.size() || (args[i + 1].rfind("--", 0) == 0)) fail(args[i] + " needs a value");
         return args[++i];
@@ -156,6 +225,28 @@ int cmd_analyze(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         bool handled = false;
+        for (const auto& f : cmd.flags) {
+            if (a != f.flag) continue;
+            json v;
+            switch (f.kind) {
+                case Kind::integer: v = parse_integer(a, value(i)); break;
+                case Kind::number: v = parse_number(a, value(i)); break;
+                case Kind::text: v = value(i); break;
+                case Kind::flag: v = std::string(f.key) == "flash_attention" ? false : true; break;
+                case Kind::list: {
+                    v = json::array();
+                    while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) v.push_back(args[++i]);
+                    if (v.empty()) fail(a + " needs at least one value");
+                    break;
+                }
+            }
+            const std::string key = f.key;
+            const auto dot = key.find('.');
+            if (dot == std::string::npos) section[key] = v;
+            else section[key.substr(0, dot)][key.substr(dot + 1)] = v;
+            handled = true;
+        }
+        if (handled) continue;
         for (const auto& b : bits) {
             if (a == b.flag) { precision[b.key] = parse_number(a, value(i)); handled = true; }
         }
@@ -170,11 +261,11 @@ int cmd_analyze(const std::vector<std::string>& args) {
         else if (a == "--compute-efficiency") options["compute_efficiency"] = parse_number(a, value(i));
         else if (a == "--bandwidth-efficiency") options["bandwidth_efficiency"] = parse_number(a, value(i));
         else if (a == "--format") format = value(i);
-        else if (a.rfind("--", 0) == 0) fail("unknown option " + a + " (see llmcalc --help)");
+        else if (a.rfind("--", 0) == 0) fail("unknown option " + a + " for " + cmd.name + " (see llmcalc --help)");
         else if (config_arg.empty()) config_arg = a;
         else fail("unexpected argument \"" + a + "\"");
     }
-    if (config_arg.empty()) fail("analyze needs a CONFIG (a config.json path or a preset id)");
+    if (config_arg.empty()) fail(std::string(cmd.name) + " needs a CONFIG (a config.json path or a preset id)");
     if (format != "table" && format != "json" && format != "csv") {
         fail("--format must be table, json or csv, got \"" + format + "\"");
     }
@@ -183,11 +274,15 @@ int cmd_analyze(const std::vector<std::string>& args) {
                     {"precision", precision},
                     {"options", options},
                     {"hardware", hardware_arg.empty() ? json(nullptr) : load_hardware(hardware_arg)}};
-    const json result = llmcalc::analyze_request(request);
+    if (cmd.section) request[cmd.section] = section;
+    const json result = run_command(cmd, request);
+    const std::string name = cmd.name;
     if (format == "json") std::cout << result.dump(2) << "\n";
-    else if (format == "csv") std::cout << llmcalc::ops_to_csv(result);
-    else std::cout << llmcalc::cli::analysis_table(result);
-    for (const auto& w : result["warnings"]) std::cerr << "llmcalc: warning: " << w.get<std::string>() << "\n";
+    else if (name == "analyze") std::cout << (format == "csv" ? llmcalc::ops_to_csv(result) : llmcalc::cli::analysis_table(result));
+    else std::cout << (format == "csv" ? llmcalc::cli::planning_csv(name, result) : llmcalc::cli::planning_table(name, result));
+    if (result.contains("warnings")) {
+        for (const auto& w : result["warnings"]) std::cerr << "llmcalc: warning: " << w.get<std::string>() << "\n";
+    }
     return 0;
 }
 
@@ -212,9 +307,11 @@ int main(int argc, char** argv) {
                 return 0;
             }
         }
-        if (cmd == "analyze") return cmd_analyze(args);
         if (cmd == "presets") return cmd_presets(args);
-        fail("unknown command \"" + cmd + "\" (expected analyze or presets; see llmcalc --help)");
+        for (const Command& c : commands()) {
+            if (cmd == c.name) return cmd_run(c, args);
+        }
+        fail("unknown command \"" + cmd + "\" (expected analyze, generate, capacity, parallel, train or presets; see llmcalc --help)");
     } catch (const Error& e) {
         std::cerr << "llmcalc: error: " << e.what() << "\n";
         return 2;

@@ -155,3 +155,61 @@ TEST_CASE("presets and help", "[cli]") {
         CHECK_THAT(h.out, Catch::Contains(opt));
     }
 }
+
+TEST_CASE("planning subcommands: generate, capacity, parallel, train", "[cli][planning]") {
+    SECTION("generate") {
+        const Run r = run("generate llama-3.1-8b --hardware h100-sxm --prompt-tokens 1024 --output-tokens 64 --batch-size 4 --format json");
+        REQUIRE(r.status == 0);
+        const auto j = nlohmann::json::parse(r.out);
+        CHECK(j["decode_steps"] == 63);
+        CHECK(j["e2e_s"].get<double>() == Approx(j["ttft_s"].get<double>() + j["decode_s"].get<double>()));
+        const Run t = run("generate llama-3.1-8b --hardware h100-sxm --prompt-tokens 1024 --output-tokens 64");
+        CHECK_THAT(t.out, Catch::Contains("TTFT") && Catch::Contains("TPOT") && Catch::Contains("tokens/s"));
+        const Run c = run("generate llama-3.1-8b --hardware h100-sxm --output-tokens 10 --series-points 5 --format csv");
+        CHECK(lines(c.out) == 6);  // header + 5 sampled steps
+    }
+    SECTION("capacity") {
+        const Run r = run("capacity llama-3.1-70b --hardware 8x-h100-sxm --context 32768 --batch-size 16 --format json");
+        REQUIRE(r.status == 0);
+        const auto j = nlohmann::json::parse(r.out);
+        CHECK(j["capacity"]["devices"] == 8);
+        CHECK(j["max_batch"].get<std::int64_t>() > 16);
+        CHECK_THAT(run("capacity llama-3.1-70b --hardware 8x-h100-sxm").out, Catch::Contains("Max batch"));
+    }
+    SECTION("parallel") {
+        const Run r = run("parallel llama-3.1-70b --hardware 8x-h100-sxm --cached-tokens 4096 --input-tokens 1 --batch-size 32 --format json");
+        REQUIRE(r.status == 0);
+        const auto j = nlohmann::json::parse(r.out);
+        REQUIRE(j["layouts"].size() > 3);
+        CHECK(j["best"].get<int>() >= 0);
+        const Run c = run("parallel llama-3.1-70b --hardware 8x-h100-sxm --format csv");
+        CHECK(lines(c.out) == 1 + static_cast<int>(j["layouts"].size()));
+    }
+    SECTION("train") {
+        const Run r = run("train llama-2-7b --hardware h100-sxm --seq-len 4096 --micro-batch 1 --dp 8 --zero 3 --format json");
+        REQUIRE(r.status == 0);
+        const auto j = nlohmann::json::parse(r.out);
+        CHECK(j["memory"]["total_bytes"].get<double>() > 0);
+        const Run l = run("train llama-2-7b --seq-len 2048 --lora-rank 8 --lora-targets q_proj v_proj --format json");
+        REQUIRE(l.status == 0);
+        CHECK(nlohmann::json::parse(l.out)["params"]["trainable"] == 4194304);
+    }
+    SECTION("bad input exits 2 with one line") {
+        const std::pair<const char*, const char*> cases[] = {
+            {"generate llama-3.1-8b --output-tokens 5", "hardware is required"},
+            {"generate llama-3.1-8b --hardware h100-sxm --output-tokens 0", "generation.output_tokens"},
+            {"capacity llama-3.1-8b --hardware h100-sxm --memory-fraction 3", "capacity.memory_fraction"},
+            {"parallel llama-3.1-8b --hardware 8x-h100-sxm --tp 3", "parallel.tp"},
+            {"train llama-2-7b --seq-len 2048 --zero 4", "zero_stage"},
+            {"train llama-2-7b --seq-len 2048 --lora-rank 8 --lora-targets nonsense_proj", "nonsense_proj"},
+            {"generate llama-3.1-8b --hardware h100-sxm --frobnicate 1", "unknown option"},
+        };
+        for (const auto& [args, expected] : cases) {
+            INFO(args);
+            const Run r = run(args);
+            CHECK(r.status == 2);
+            CHECK(lines(r.err) == 1);
+            CHECK_THAT(r.err, Catch::Contains(expected));
+        }
+    }
+}

@@ -47,6 +47,17 @@ TEST_CASE("malformed JSON text", "[errors][json]") {
         cfg["hidden_size"] = "Infinity";
         expect_error([&] { parse_model_config(cfg); }, ErrorCode::wrong_type, {"config.hidden_size", "non-finite"});
     }
+    SECTION("invalid UTF-8 in a string") {
+        expect_error([] { parse_json_text("{\"model_type\": \"\xff\xfe\"}", "config"); }, ErrorCode::invalid_json, {"config", "not valid JSON"});
+    }
+    SECTION("a duplicate key, named") {
+        expect_error([] { parse_json_text(R"({"a": {"hidden_size": 1, "hidden_size": 2}})", "config"); }, ErrorCode::invalid_json,
+                     {"\"hidden_size\" appears twice"});
+    }
+    SECTION("a 50 MB document is refused before parsing") {
+        const std::string big = "[" + std::string(50u << 20, ' ') + "]";
+        expect_error([&] { parse_json_text(big, "config"); }, ErrorCode::invalid_json, {"the limit is"});
+    }
     SECTION("a number too large for a double") {
         expect_error([] { parse_model_config(parse_json_text(R"({"model_type":"llama","hidden_size":1e400})", "config")); },
                      ErrorCode::invalid_json, {"config"});

@@ -12,7 +12,10 @@
 
 #include "llmcalc/api.hpp"
 #include "llmcalc/error.hpp"
+#include "llmcalc/parallel.hpp"
+#include "llmcalc/planning.hpp"
 #include "llmcalc/presets.hpp"
+#include "llmcalc/training.hpp"
 
 namespace {
 
@@ -47,6 +50,16 @@ std::string sweep(const std::string& request, const std::string& sweep_spec) {
     });
 }
 
+// The planning entry points: the analysis request plus their own section.
+template <typename F>
+std::string planning(const std::string& request, F&& run) {
+    return envelope([&] { return run(llmcalc::parse_json_text(request, "request")); });
+}
+std::string generation(const std::string& r) { return planning(r, llmcalc::generation_request); }
+std::string capacity(const std::string& r) { return planning(r, llmcalc::capacity_request); }
+std::string parallel(const std::string& r) { return planning(r, llmcalc::parallel_request); }
+std::string training(const std::string& r) { return planning(r, llmcalc::training_request); }
+
 std::string parse_config(const std::string& config) {
     return envelope([&] {
         const json doc = llmcalc::parse_json_text(config, "config");
@@ -77,6 +90,10 @@ std::string version() { return "0.1.0"; }
 EMSCRIPTEN_BINDINGS(llmcalc) {
     emscripten::function("analyze", &analyze);
     emscripten::function("sweep", &sweep);
+    emscripten::function("generation", &generation);
+    emscripten::function("capacity", &capacity);
+    emscripten::function("parallel", &parallel);
+    emscripten::function("training", &training);
     emscripten::function("parseConfig", &parse_config);
     emscripten::function("listPresets", &list_presets);
     emscripten::function("modelPreset", &model_preset);

@@ -377,8 +377,10 @@ json result_to_json(const ModelSpec& m, const Analysis& an, const Hardware* hw) 
                     {"bandwidth_bytes_s", hw->bandwidth_bytes_s},
                     {"peak_flops", {{"fp32", hw->peak_fp32}, {"16-bit", hw->peak_16}, {"8-bit", hw->peak_8}, {"4-bit", hw->peak_4}, {"vector", hw->peak(ComputeClass::vector)}}},
                     {"ridge_point", an.ridge_point},
-                    {"fits", an.memory.total_bytes <= hw->memory_bytes},
-                    {"memory_fraction", an.memory.total_bytes / hw->memory_bytes},
+                    {"count", hw->count},
+                    // a node's memory is its devices' together (the model sharded over them)
+                    {"fits", an.memory.total_bytes <= hw->memory_bytes * static_cast<double>(hw->count)},
+                    {"memory_fraction", an.memory.total_bytes / (hw->memory_bytes * static_cast<double>(hw->count))},
                     {"source", hw->source}};
     } else {
         totals["time_s"] = nullptr;

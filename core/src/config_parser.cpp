@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "formulas.hpp"
@@ -175,27 +176,38 @@ std::string family_list() {
     return s;
 }
 
-// Everything that makes two layers cost the same, as one comparable string.
+// Everything that makes two layers cost the same, as one comparable byte string.
 std::string kind_key(const LayerKind& k) {
+    std::string key;
+    key.reserve(400);
+    auto put = [&key](auto v) {
+        char bytes[sizeof v];
+        std::memcpy(bytes, &v, sizeof v);
+        key.append(bytes, sizeof v);
+    };
     const AttentionSpec& a = k.attention;
     const SsmSpec& s = k.ssm;
     const FfnSpec& f = k.ffn;
-    char buf[640];
-    std::snprintf(buf, sizeof buf,
-                  "%d|%lld,%lld,%lld,%lld,%d,%d,%lld,%d,%d,%lld,%lld,%lld,%d,%.9g,%lld,%lld,%lld,%lld,%lld,%lld|"
-                  "%lld,%lld,%lld,%lld,%lld,%lld,%d,%d,%d,%d|%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%d,%d,%d|%d,%d,%d,%d",
-                  static_cast<int>(k.mixer), (long long)a.num_heads, (long long)a.num_kv_heads, (long long)a.head_dim,
-                  (long long)a.v_head_dim, a.qkv_bias, a.o_bias, (long long)a.qk_norm_params, a.qk_norm, a.sinks,
-                  (long long)a.window, (long long)a.chunk, (long long)a.sparse_topk, static_cast<int>(a.position),
-                  a.rotary_fraction, (long long)a.q_lora_rank, (long long)a.kv_lora_rank, (long long)a.qk_rope_head_dim,
-                  (long long)a.qk_nope_head_dim, (long long)a.index_heads, (long long)a.index_head_dim,
-                  (long long)s.d_inner, (long long)s.d_state, (long long)s.d_conv, (long long)s.dt_rank,
-                  (long long)s.n_groups, (long long)s.n_heads, s.conv_bias, s.proj_bias, s.inner_norms, s.gated_norm,
-                  static_cast<int>(f.kind), static_cast<int>(f.activation), f.gated, f.bias, (long long)f.intermediate,
-                  (long long)f.num_experts, (long long)f.experts_per_token, (long long)f.expert_intermediate,
-                  (long long)f.shared_intermediate, f.shared_expert_gate, f.router_bias, f.score_correction_bias,
-                  k.parallel, k.mixer_norms, k.ffn_norms, k.post_norm_only);
-    return buf;
+    put(static_cast<int>(k.mixer));
+    for (std::int64_t v : {a.num_heads, a.num_kv_heads, a.head_dim, a.v_head_dim, a.qk_norm_params, a.window, a.chunk,
+                           a.sparse_topk, a.q_lora_rank, a.kv_lora_rank, a.qk_rope_head_dim, a.qk_nope_head_dim,
+                           a.index_heads, a.index_head_dim, s.d_inner, s.d_state, s.d_conv, s.dt_rank, s.n_groups,
+                           s.n_heads, f.intermediate, f.num_experts, f.experts_per_token, f.expert_intermediate,
+                           f.shared_intermediate}) {
+        put(v);
+    }
+    for (bool v : {a.qkv_bias, a.o_bias, a.qk_norm, a.sinks, s.conv_bias, s.proj_bias, s.inner_norms, s.gated_norm,
+                   f.gated, f.bias, f.shared_expert_gate, f.router_bias, f.score_correction_bias, k.parallel,
+                   k.post_norm_only}) {
+        put(v);
+    }
+    put(static_cast<int>(a.position));
+    put(a.rotary_fraction);
+    put(static_cast<int>(f.kind));
+    put(static_cast<int>(f.activation));
+    put(k.mixer_norms);
+    put(k.ffn_norms);
+    return key;
 }
 
 const char* mixer_name(MixerKind m) {
@@ -972,8 +984,11 @@ ModelSpec parse_model_config(const json& config) {
     FieldReader top(config, "config");
     ModelSpec m;
     m.model_type = top.opt_string("model_type").value_or("");
-    if (const json* arch = top.raw("architectures"); arch && arch->is_array() && !arch->empty() && (*arch)[0].is_string()) {
-        m.architecture = (*arch)[0].get<std::string>();
+    if (const json* arch = top.raw("architectures"); arch && !arch->is_null()) {
+        if (!arch->is_array() || std::any_of(arch->begin(), arch->end(), [](const json& x) { return !x.is_string(); })) {
+            top.fail(ErrorCode::wrong_type, "architectures must be an array of strings, got " + detail::describe_json(*arch));
+        }
+        if (!arch->empty()) m.architecture = (*arch)[0].get<std::string>().substr(0, 200);
     }
     Family family = Family::generic;
     for (const auto& f : kFamilies) {

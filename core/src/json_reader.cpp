@@ -1,5 +1,6 @@
 #include "json_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -90,8 +91,32 @@ nlohmann::json parse_json_text(std::string_view text, const char* what) {
         }
         text = rewritten;
     }
+    // Duplicate keys: JSON leaves them undefined and parsers disagree (nlohmann keeps the
+    // last), so a document with one is refused with the key named.
+    std::vector<std::vector<std::string>> keys;  // keys seen, per open object
+    std::string duplicate;
+    const auto on_event = [&](int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        switch (event) {
+            case nlohmann::json::parse_event_t::object_start: keys.emplace_back(); break;
+            case nlohmann::json::parse_event_t::object_end: if (!keys.empty()) keys.pop_back(); break;
+            case nlohmann::json::parse_event_t::key: {
+                const auto& k = parsed.get_ref<const std::string&>();
+                auto& seen = keys.back();
+                if (duplicate.empty() && std::find(seen.begin(), seen.end(), k) != seen.end()) duplicate = k;
+                seen.push_back(k);
+                break;
+            }
+            default: break;
+        }
+        return true;
+    };
     try {
-        return nlohmann::json::parse(text);
+        nlohmann::json doc = nlohmann::json::parse(text, on_event);
+        if (!duplicate.empty()) {
+            throw Error(ErrorCode::invalid_json, std::string(what) + ": the key \"" + duplicate.substr(0, 60) +
+                                                     "\" appears twice in one object");
+        }
+        return doc;
     } catch (const nlohmann::json::exception& e) {
         std::string msg = e.what();
         const auto pos = msg.find("parse error");

@@ -1,8 +1,8 @@
 // The calculator page: inputs -> state -> core -> summary, table and plots.
 import { loadLlmcalc } from './llmcalc.js';
 import { DEFAULTS, fromQuery, toQuery, checkField, parseQueries } from './state.js';
-import { runAll, hardwareFor } from './compute.js';
-import { renderSummary, renderWarnings, renderModelDetails, renderMemoryDetails } from './views.js';
+import { runAll, hardwareFor, runParallel, runTraining, runCompare } from './compute.js';
+import { renderSummary, renderWarnings, renderModelDetails, renderMemoryDetails, renderGeneration, renderCapacity, renderParallel, renderTraining, renderCompare } from './views.js';
 import { renderTable } from './table.js';
 import * as plots from './plots.js';
 import { fetchHubConfig, HubError } from './hub.js';
@@ -27,6 +27,9 @@ const store = {
     }
   },
 };
+
+// Inputs where 0 means "automatic" and shows as an empty field.
+const ZERO_IS_AUTO = /bits$|^(devices|chunk|lrank|tmeasured)$/;
 
 let calc;
 let state;
@@ -70,13 +73,15 @@ function writeInputs() {
     const key = input.dataset.key;
     if (input.id === 'hw-select' || input.id === 'model-select') continue;
     const v = state[key];
-    input.value = /bits$/.test(key) && v === 0 ? '' : String(v);
+    input.value = ZERO_IS_AUTO.test(key) && v === 0 ? '' : String(v);
     input.removeAttribute('aria-invalid');
   }
   selectValue($('#model-select'), state.model);
   selectValue($('#hw-select'), state.hw);
   const cmp = new Set(state.cmp ? state.cmp.split(',') : []);
   for (const o of $('#cmp-select').options) o.selected = cmp.has(o.value);
+  const cmpm = new Set(state.cmpm ? state.cmpm.split(',') : []);
+  for (const o of $('#cmpm-select').options) o.selected = cmpm.has(o.value);
   if (state.source === 'paste') $('#config-text').value = state.cfg;
   if (state.source === 'hf') $('#hf-id').value = state.hf;
   showSource(state.source);
@@ -101,7 +106,7 @@ function showSource(source) {
 function readInput(input) {
   const key = input.dataset.key;
   if (typeof DEFAULTS[key] === 'number') {
-    if (/bits$/.test(key) && input.value.trim() === '') return 0;
+    if (ZERO_IS_AUTO.test(key) && input.value.trim() === '') return 0;
     return input.value.trim() === '' ? NaN : Number(input.value);
   }
   return input.value;
@@ -225,8 +230,40 @@ function renderVisiblePlots() {
       (skipped.length ? `Not on a log–log plot: ${[...new Set(skipped)].join(', ')} (no FLOPs or no bytes).` : '');
   } else if (state.tab === 'memory') {
     plots.memory($('#memory-plot'), last.summary, last.hardware);
-  } else if (state.tab === 'context') {
+  } else if (state.tab === 'generation') {
+    renderGeneration($('#gen-summary'), last, state);
+    if (last.generation) plots.generation($('#gen-plot'), last.generation);
+  } else if (state.tab === 'capacity') {
+    renderCapacity($('#cap-summary'), last, state);
     plots.context($('#context-mem-plot'), $('#context-time-plot'), last.sweep, last.hardware, state.cached + state.prompt);
+  } else {
+    renderLazyTab();
+  }
+}
+
+// Tabs whose numbers are computed only when shown.
+function renderLazyTab() {
+  try {
+    if (state.tab === 'parallel') {
+      renderParallel($('#par-wrap'), runParallel(calc, state, last), $('#par-caption'));
+    } else if (state.tab === 'training') {
+      const t = runTraining(calc, state, last);
+      renderTraining($('#train-summary'), t);
+      plots.trainingMemory($('#train-plot'), t, last.hardware);
+    } else if (state.tab === 'compare') {
+      const models = [{ label: modelLabel(), config: currentConfig() }];
+      for (const id of state.cmpm ? state.cmpm.split(',') : []) {
+        if (id !== state.model || state.source !== 'preset') models.push({ label: presetsById.get(id)?.name || id, config: calc.modelPreset(id).config });
+      }
+      const devices = [{ label: 'selected', hardware: hardwareFor(calc, state) }];
+      for (const id of state.cmp ? state.cmp.split(',') : []) {
+        if (id !== state.hw) devices.push({ label: id, hardware: calc.hardwarePreset(id) });
+      }
+      renderCompare($('#cmp-wrap'), runCompare(calc, state, models, devices));
+    }
+  } catch (err) {
+    const box = $(`[data-panel="${state.tab}"] .table-wrap, [data-panel="${state.tab}"] .details-grid`);
+    if (box) box.replaceChildren(el('p', { class: 'field-error' }, `Cannot compute this: ${err.message}`));
   }
 }
 
@@ -275,6 +312,10 @@ function wire() {
   document.addEventListener('input', onInput);
   document.addEventListener('change', (e) => {
     if (e.target.matches('select[data-key]')) onInput(e);
+  });
+  $('#cmpm-select').addEventListener('change', (e) => {
+    state = { ...state, cmpm: [...e.target.selectedOptions].map((o) => o.value).slice(0, 8).join(',') };
+    schedule();
   });
   $('#cmp-select').addEventListener('change', (e) => {
     state = { ...state, cmp: [...e.target.selectedOptions].map((o) => o.value).join(',') };
@@ -387,6 +428,7 @@ function fillSelects(list) {
     el('option', { value: 'custom' }, 'Custom device…'),
   );
   $('#cmp-select').replaceChildren(...list.hardware.map((h) => el('option', { value: h.id }, h.name)));
+  $('#cmpm-select').replaceChildren(...list.models.map((m) => el('option', { value: m.id }, m.name)));
 }
 
 async function main() {
@@ -421,6 +463,7 @@ async function main() {
     if (saved) $('#config-text').value = saved;
   }
   if (state.phase === 'custom' && !parseQueries(state.queries)) state.phase = 'prefill';
+  if (state.tab === 'context') state.tab = 'capacity'; // older links
   showBanner(problems);
   writeInputs();
   wire();

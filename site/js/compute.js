@@ -71,6 +71,15 @@ export function runAll(calc, state, config, hardware) {
     variable: 'context',
     values: contextPoints(sweepMax),
   });
+  const generation = hardware
+    ? calc.generation({ ...base, generation: { prompt_tokens: state.prompt, output_tokens: state.gen, batch_size: B, cached_tokens: state.cached, series_points: 128 } })
+    : null;
+  const capacity = hardware
+    ? calc.capacity({
+        ...base,
+        capacity: { memory_fraction: state.memfrac, context: context + state.gen, batch_size: B, prompt_tokens: state.prompt, prefill_chunk: state.chunk },
+      })
+    : null;
   const elapsedMs = performance.now() - t0;
 
   const hw = prefill.hardware;
@@ -84,16 +93,65 @@ export function runAll(calc, state, config, hardware) {
     kv,
     activations,
     total,
-    capacity: hw ? hw.memory_bytes : null,
-    fits: hw ? total <= hw.memory_bytes : null,
+    devices: hw ? hw.count : 1,
+    capacity: hw ? hw.memory_bytes * hw.count : null,
+    fits: hw ? total <= hw.memory_bytes * hw.count : null,
     ttft: prefill.totals.time_s,
-    tpot: decode.totals.time_s,
-    tokensPerSecond: decode.totals.time_s ? B / decode.totals.time_s : null,
+    tpot: generation && generation.tpot_mean_s !== null ? generation.tpot_mean_s : decode.totals.time_s,
+    tpotFirst: decode.totals.time_s,
+    tokensPerSecond: generation ? generation.output_tokens_per_s : decode.totals.time_s ? B / decode.totals.time_s : null,
+    e2e: generation ? generation.e2e_s : null,
     prefillTokensPerSecond: prefill.totals.time_s ? (B * state.prompt) / prefill.totals.time_s : null,
     context,
     endContext: context + state.gen,
     kvPerToken: prefill.kv_cache.bytes_per_token,
     statePerSequence: prefill.kv_cache.state_bytes_per_sequence,
   };
-  return { prefill, decode, last, custom, sweep, summary, hardware: hw, elapsedMs };
+  return { prefill, decode, last, custom, sweep, generation, capacity, summary, hardware: hw, base, elapsedMs };
+}
+
+/** Parallel layouts for the decode step of the workload (computed when the tab is shown). */
+export function runParallel(calc, state, results) {
+  const hw = results.base.hardware;
+  const devices = state.devices || (hw && hw.count > 1 ? hw.count : 8);
+  return calc.parallel({
+    ...results.base,
+    workload: { batch_size: state.batch, queries: [{ cached_tokens: state.cached + state.prompt, new_tokens: 1 }] },
+    parallel: { devices, rank_by: state.rankby },
+  });
+}
+
+/** Training memory, FLOPs and time (computed when the tab is shown). */
+export function runTraining(calc, state, results) {
+  const training = {
+    sequence_length: state.tseq,
+    micro_batch: state.tmb,
+    data_parallel: state.tdp,
+    optimizer: state.topt,
+    zero_stage: state.tzero,
+    recompute: state.trec,
+    flash_attention: state.tflash === 1,
+    lora: state.lrank > 0 ? { rank: state.lrank, targets: state.ltargets.split(','), quantized_base: state.qlora === 1 } : null,
+  };
+  if (state.tmeasured > 0) training.measured_step_time_s = state.tmeasured;
+  return calc.training({ ...results.base, training });
+}
+
+/**
+ * The same workload for several models and devices: one row each with the
+ * summary figures (computed when the tab is shown).
+ */
+export function runCompare(calc, state, models, devices) {
+  const rows = [];
+  for (const m of models) {
+    for (const d of devices) {
+      try {
+        const r = runAll(calc, state, m.config, d.hardware);
+        rows.push({ model: m.label, device: r.hardware ? r.hardware.name : d.label, summary: r.summary });
+      } catch (err) {
+        rows.push({ model: m.label, device: d.label, error: err.message });
+      }
+    }
+  }
+  return rows;
 }

@@ -32,6 +32,14 @@ function wrap(module) {
     analyze: (request) => unwrap(module.analyze(asText(request, 'request'))),
     /** The same analysis over one variable: sweep = {variable: 'context'|'batch_size', values: [...]}. */
     sweep: (request, sweep) => unwrap(module.sweep(asText(request, 'request'), asText(sweep, 'sweep'))),
+    /** A request's timeline: request + {generation: {prompt_tokens, output_tokens, batch_size}}. */
+    generation: (request) => unwrap(module.generation(asText(request, 'request'))),
+    /** What fits: request + {capacity: {memory_fraction, devices, context, batch_size, ...}}. */
+    capacity: (request) => unwrap(module.capacity(asText(request, 'request'))),
+    /** Parallel layouts: request + {parallel: {devices, tp, pp, ep, dp, rank_by, ...}}. */
+    parallel: (request) => unwrap(module.parallel(asText(request, 'request'))),
+    /** Training: request + {training: {sequence_length, micro_batch, data_parallel, ...}}. */
+    training: (request) => unwrap(module.training(asText(request, 'request'))),
     /** Parse a config.json (object or text): layer kinds, fields used / ignored, warnings. */
     parseConfig: (config) => unwrap(module.parseConfig(asText(config, 'config'))),
     listPresets: () => unwrap(module.listPresets()),

@@ -240,3 +240,44 @@ export function context(memDiv, timeDiv, sweep, hardware, marker) {
 export function purge(div) {
   if (window.Plotly && div) window.Plotly.purge(div);
 }
+
+/** Per-step decode time over the generation, with the memory-bound share. */
+export function generation(div, gen) {
+  const t = theme();
+  const s = gen.series;
+  Plotly().react(
+    div,
+    [
+      { x: s.step, y: s.time_s.map((v) => v * 1e3), name: 'step time', mode: 'lines', line: { color: t.decode }, hovertemplate: 'step %{x}: %{y:.3s} ms<extra></extra>' },
+      { x: s.step, y: s.memory_bound_share.map((v) => 100 * v), name: 'memory-bound share', mode: 'lines', yaxis: 'y2', line: { color: t.kv, dash: 'dot' }, hovertemplate: '%{y:.1f} % of the step memory-bound<extra></extra>' },
+    ],
+    baseLayout(t, {
+      title: { text: 'Decode step time over the generation', font: { size: 13 } },
+      xaxis: axis(t, { title: { text: 'generated token' } }),
+      yaxis: axis(t, { title: { text: 'ms per step' }, rangemode: 'tozero' }),
+      yaxis2: axis(t, { title: { text: '% memory-bound' }, overlaying: 'y', side: 'right', range: [0, 105], showgrid: false }),
+      margin: { l: 64, r: 64, t: 36, b: 48 },
+    }),
+    config('llmcalc-generation'),
+  );
+}
+
+/** Training memory per device, stacked. */
+export function trainingMemory(div, t, hardware) {
+  const th = theme();
+  const gib = 2 ** 30;
+  const m = t.memory;
+  const parts = [
+    ['weights', m.weights_bytes, th.weights],
+    ['gradients', m.gradients_bytes, th.decode],
+    ['optimizer', m.optimizer_bytes, th.custom],
+    ['activations', m.activations_bytes, th.act],
+  ];
+  const shapes = hardware ? [{ type: 'line', x0: hardware.memory_bytes / gib, x1: hardware.memory_bytes / gib, y0: -0.5, y1: 0.5, line: { color: th.danger, width: 2, dash: 'dash' } }] : [];
+  Plotly().react(
+    div,
+    parts.map(([name, v, color]) => ({ type: 'bar', orientation: 'h', y: ['per device'], x: [v / gib], name, marker: { color }, hovertemplate: `${name}: ${fmt.bytes(v)}<extra></extra>` })),
+    baseLayout(th, { barmode: 'stack', xaxis: axis(th, { title: { text: 'GiB' } }), yaxis: axis(th, { showticklabels: false }), shapes, height: 200, margin: { l: 16, r: 16, t: 16, b: 48 } }),
+    config('llmcalc-training-memory'),
+  );
+}

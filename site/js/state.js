@@ -28,6 +28,22 @@ export const DEFAULTS = Object.freeze({
   mla: 'auto',
   ceff: 1,
   beff: 1,
+  memfrac: 0.9, // capacity: share of device memory a serving engine may use
+  chunk: 0, // capacity: chunked-prefill size (0 = whole prompt)
+  devices: 0, // parallel: device count (0 = the node's, or 8)
+  rankby: 'throughput',
+  tseq: 4096, // training: sequence length
+  tmb: 1, // training: micro-batch (sequences per device)
+  tdp: 8, // training: data-parallel devices
+  topt: 'adam',
+  tzero: 1,
+  trec: 'none',
+  tflash: 1,
+  lrank: 0, // LoRA rank (0 = full fine-tuning)
+  ltargets: 'all-linear',
+  qlora: 0,
+  tmeasured: 0, // measured step time in seconds (0 = none) for MFU
+  cmpm: '', // compare: more model presets, comma-separated
   tab: 'ops',
   phase: 'prefill',
 });
@@ -39,7 +55,10 @@ const CHOICES = {
   lmhead: ['last', 'all'],
   attn: ['fused', 'unfused'],
   mla: ['auto', 'absorbed', 'naive'],
-  tab: ['ops', 'roofline', 'memory', 'context', 'model'],
+  tab: ['ops', 'roofline', 'memory', 'generation', 'capacity', 'parallel', 'training', 'compare', 'model', 'context'],
+  rankby: ['throughput', 'latency'],
+  topt: ['adam', 'sgd'],
+  trec: ['none', 'full'],
   phase: ['prefill', 'decode', 'custom'],
 };
 
@@ -58,9 +77,21 @@ export const RANGES = {
   ebits: [0, 64, false],
   ceff: [1e-6, 1, false],
   beff: [1e-6, 1, false],
+  memfrac: [0.01, 1, false],
+  chunk: [0, 1e9, true],
+  devices: [0, 65536, true],
+  tseq: [1, 1e7, true],
+  tmb: [1, 1e5, true],
+  tdp: [1, 1e6, true],
+  tzero: [0, 3, true],
+  tflash: [0, 1, true],
+  lrank: [0, 65536, true],
+  qlora: [0, 1, true],
+  tmeasured: [0, 1e6, false],
 };
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+// LoRA targets: module names or all-linear
 const HF_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
 const QUERIES_RE = /^\s*\d+\s*:\s*\d+\s*(,\s*\d+\s*:\s*\d+\s*)*$/;
 const MAX_CFG_CHARS = 200000;
@@ -81,7 +112,7 @@ export function parseQueries(text) {
 
 /** Check one field; returns an error message or null. */
 export function checkField(key, value) {
-  if (key in RANGES) {
+  if (Object.hasOwn(RANGES, key)) {
     const [lo, hi, integer] = RANGES[key];
     if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
     if (integer && !Number.isInteger(value)) return 'must be a whole number';
@@ -89,10 +120,11 @@ export function checkField(key, value) {
     if (/bits$/.test(key) && value !== 0 && value < 1) return 'must be 0 (auto) or from 1 to 64';
     return null;
   }
-  if (key in CHOICES) return CHOICES[key].includes(value) ? null : `must be one of ${CHOICES[key].join(', ')}`;
+  if (Object.hasOwn(CHOICES, key)) return CHOICES[key].includes(value) ? null : `must be one of ${CHOICES[key].join(', ')}`;
   if (key === 'model' || key === 'hw') return ID_RE.test(value) ? null : 'is not a valid id';
   if (key === 'hf') return value === '' || HF_RE.test(value) ? null : 'must look like owner/model';
-  if (key === 'cmp') return value === '' || value.split(',').every((v) => ID_RE.test(v)) ? null : 'is not a list of ids';
+  if (key === 'cmp' || key === 'cmpm') return value === '' || (value.split(',').length <= 8 && value.split(',').every((v) => ID_RE.test(v))) ? null : 'is not a list of ids';
+  if (key === 'ltargets') return /^[a-z_-]+(,[a-z_-]+)*$/.test(value) && value.length < 300 ? null : 'must be module names like q_proj,v_proj or all-linear';
   if (key === 'queries') return value === '' || parseQueries(value) ? null : 'must look like 0:512, 1000:1';
   if (key === 'cfg') return value.length <= MAX_CFG_CHARS ? null : 'is too long';
   return 'is not a known setting';
@@ -142,7 +174,7 @@ export function fromQuery(query) {
     return { state, errors: ['the link could not be read'] };
   }
   for (const [key, raw] of params) {
-    if (!(key in DEFAULTS)) {
+    if (!Object.hasOwn(DEFAULTS, key)) {
       errors.push(`unknown setting “${key.slice(0, 40)}” was ignored`);
       continue;
     }

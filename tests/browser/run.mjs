@@ -272,6 +272,151 @@ test('phone width and dark theme', async () => {
   await context.close();
 });
 
+test('planning tabs: generation, capacity, parallel, training, compare', async () => {
+  const url = `${server.base}?model=llama-3.1-70b&hw=8x-h100-sxm&batch=16&cmpm=qwen3-32b&cmp=a100-80gb-sxm`;
+  const { page, problems, context } = await openPage(url);
+  assert.match(await text(page, '[data-stat="memory"] .tile-sub'), /fits: .* of 8 × 80/);
+  await page.click('.tabs [data-tab="generation"]');
+  await page.waitForFunction(() => document.querySelector('#gen-plot')?.data?.length === 2);
+  const gen = await text(page, '#gen-summary');
+  assert.match(gen, /time to first token/);
+  assert.match(gen, /255 \(summed as the context grows/);
+  const r = await page.evaluate(() => window.llmcalcResults.generation);
+  assert.ok(r.tpot_last_s > r.tpot_first_s);
+  await shot(page, '11-generation');
+  await page.click('.tabs [data-tab="capacity"]');
+  await page.waitForFunction(() => document.querySelector('#context-mem-plot')?.data?.length > 0);
+  assert.match(await text(page, '#cap-summary'), /largest batch\s*\d[\d,]* sequences/);
+  await page.fill('#memfrac', '0.5');
+  await page.waitForFunction(() => window.llmcalcResults.capacity.capacity.memory_fraction === 0.5);
+  await shot(page, '12-capacity');
+  await page.click('.tabs [data-tab="parallel"]');
+  await page.waitForSelector('#par-table tbody tr');
+  const layouts = await page.$$eval('#par-table tbody tr', (rows) => rows.map((x) => x.textContent));
+  assert.ok(layouts.length >= 5, `${layouts.length} layouts`);
+  assert.match(layouts[0], /^★ TP\d/);
+  await page.selectOption('#rankby', 'latency');
+  await page.waitForFunction(() => location.search.includes('rankby=latency'));
+  await shot(page, '13-parallel');
+  await page.click('.tabs [data-tab="training"]');
+  await page.waitForFunction(() => document.querySelector('#train-plot')?.data?.length === 4);
+  assert.match(await text(page, '#train-summary'), /FLOPs per step/);
+  await page.fill('#lrank', '16');
+  await page.waitForFunction(() => /trainable/.test(document.querySelector('#train-summary').textContent) && location.search.includes('lrank=16'));
+  assert.match(await text(page, '#train-summary'), /M trainable/);
+  await shot(page, '14-training');
+  await page.click('.tabs [data-tab="compare"]');
+  await page.waitForSelector('#cmp-table tbody tr');
+  const rows = await page.$$eval('#cmp-table tbody tr', (x) => x.length);
+  assert.equal(rows, 4, 'two models × two devices');
+  await shot(page, '15-compare');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+const PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><svg onload="window.__xss=3">';
+
+test('untrusted strings never run and show as text: URL, pasted config, config keys, Hub', async () => {
+  const bad = encodeURIComponent(PAYLOAD);
+  const { page, problems, context } = await openPage(`${server.base}?model=${bad}&tab=${bad}&${bad}=1&queries=${bad}`, { offline: false });
+  const injected = () => page.evaluate(() => ({ xss: window.__xss, nodes: document.querySelectorAll('main img, main svg:not(.main-svg):not([class]), #banner *:not(strong)').length }));
+  assert.match(await text(page, '#banner'), /<img src=x/);  // the key shows literally
+  assert.deepEqual(await injected(), { xss: undefined, nodes: 0 });
+  // a config whose strings and keys are markup
+  const cfg = { model_type: PAYLOAD, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 100, [PAYLOAD]: PAYLOAD };
+  await page.click('[data-source="paste"]');
+  await page.fill('#config-text', JSON.stringify(cfg));
+  await page.click('#paste-apply');
+  await page.waitForFunction(() => window.llmcalcResults?.prefill.model.num_layers === 2);
+  assert.match(await text(page, '#warnings'), /<img src=x onerror/);
+  await page.click('.tabs [data-tab="model"]');
+  assert.match(await text(page, '#model-details'), /<script>window.__xss=2<\/script>/);
+  // a Hub answer carrying markup, and an id that is markup
+  await context.route('https://huggingface.co/**', (route) => route.fulfill({ status: 404, body: PAYLOAD }));
+  await page.click('[data-source="hf"]');
+  await page.fill('#hf-id', 'org/model');
+  await page.click('#hf-fetch');
+  await page.waitForFunction(() => /404/.test(document.querySelector('#model-status').textContent));
+  await page.fill('#hf-id', PAYLOAD);
+  await page.click('#hf-fetch');
+  await page.waitForFunction(() => /owner\/name/.test(document.querySelector('#model-status').textContent));
+  for (const tab of ['ops', 'roofline', 'memory', 'model']) {
+    await page.click(`.tabs [data-tab="${tab}"]`);
+    await page.waitForTimeout(100);
+  }
+  assert.deepEqual(await injected(), { xss: undefined, nodes: 0 });
+  assert.deepEqual(problems.filter((p) => !/Failed to load resource/.test(p)), []);
+  await shot(page, '10-payloads');
+  await context.close();
+});
+
+test('the page works under its Content-Security-Policy (no inline script, no eval)', async () => {
+  const { page, problems, context } = await openPage(`${server.base}?tab=roofline`);
+  const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+  assert.doesNotMatch(csp, /'unsafe-eval'|script-src[^;]*'unsafe-inline'/);
+  const inline = await page.evaluate(() => [...document.scripts].filter((s) => !s.src).length);
+  assert.equal(inline, 0, 'no inline <script>');
+  const violations = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const seen = [];
+        document.addEventListener('securitypolicyviolation', (e) => seen.push(e.violatedDirective));
+        setTimeout(() => resolve(seen), 500);
+      }),
+  );
+  assert.deepEqual(violations, []);
+  await page.waitForFunction(() => document.querySelector('#roofline-plot')?.data?.length > 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the access token never reaches the URL, storage or an export', async () => {
+  const { page, problems, context } = await openPage(server.base, { offline: false });
+  const config = JSON.stringify({ model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true });
+  await context.route('https://huggingface.co/**', (route) => route.fulfill({ status: 200, body: config, headers: { 'access-control-allow-origin': '*' } }));
+  await page.click('[data-source="hf"]');
+  await page.fill('#hf-id', 'org/gated');
+  await page.fill('#hf-token', 'hf_SECRET123');
+  await page.click('#hf-fetch');
+  await page.waitForFunction(() => window.llmcalcResults?.prefill.model.model_type === 'qwen2');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const { readFileSync } = await import('node:fs');
+  const exported = readFileSync(await download.path(), 'utf8');
+  assert.ok(!exported.includes('hf_SECRET123'), 'not in the JSON export');
+  assert.ok(!page.url().includes('hf_SECRET123'), 'not in the URL');
+  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  assert.ok(!storage.includes('hf_SECRET123'), 'not in storage or cookies');
+  // a reload keeps the model (from this browser's cache) but not the token
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.inputValue('#hf-token'), '');
+  assert.equal(await page.evaluate(() => window.llmcalcResults.prefill.model.model_type), 'qwen2');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a failed fetch loses nothing: the settings and the pasted config stay', async () => {
+  const { page, problems, context } = await openPage(`${server.base}?batch=6&prompt=777`, { offline: true });
+  await page.click('[data-source="paste"]');
+  await page.fill('#config-text', JSON.stringify(TINY_CONFIG));
+  await page.click('#paste-apply');
+  await page.waitForFunction((n) => window.llmcalcResults?.prefill.params.total === n, TINY_PARAMS);
+  await page.click('[data-source="hf"]');
+  await page.fill('#hf-id', 'org/any');
+  await page.click('#hf-fetch');
+  await page.waitForFunction(() => /reach|offline/i.test(document.querySelector('#model-status').textContent));
+  assert.equal(await page.evaluate(() => window.llmcalcResults.prefill.params.total), TINY_PARAMS);
+  assert.match(page.url(), /batch=6/);
+  assert.match(page.url(), /cfg=/);
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.evaluate(() => window.llmcalcResults.prefill.params.total), TINY_PARAMS);
+  assert.equal(await page.inputValue('#batch'), '6');
+  assert.deepEqual(problems.filter((p) => !/Failed to load resource/.test(p)), []);
+  await context.close();
+});
+
 // ---------------------------------------------------------------------------
 let failed = 0;
 try {
