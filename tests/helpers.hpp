@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include <catch2/catch.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include "llmcalc/analysis.hpp"
@@ -11,6 +13,20 @@
 #include "llmcalc/presets.hpp"
 
 namespace testing {
+
+// Runs f and expects an llmcalc::Error with `code`, a one-line message containing every part.
+template <typename F>
+void expect_error(F&& f, llmcalc::ErrorCode code, std::initializer_list<const char*> parts) {
+    try {
+        f();
+        FAIL("no error was raised");
+    } catch (const llmcalc::Error& e) {
+        INFO("message: " << e.what());
+        CHECK(e.code() == code);
+        for (const char* p : parts) CHECK_THAT(e.what(), Catch::Contains(p));
+        CHECK(std::string(e.what()).find('\n') == std::string::npos);
+    }
+}
 
 inline nlohmann::json preset_config(const std::string& id) {
     return llmcalc::presets::config_of(llmcalc::presets::model(id));

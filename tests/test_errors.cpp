@@ -5,23 +5,11 @@
 #include "helpers.hpp"
 
 using namespace llmcalc;
+using testing::expect_error;
 using nlohmann::json;
 
 namespace {
 
-// Runs f, expects an llmcalc::Error with `code` whose message contains every `parts`.
-template <typename F>
-void expect_error(F&& f, ErrorCode code, std::initializer_list<const char*> parts) {
-    try {
-        f();
-        FAIL("no error was raised");
-    } catch (const Error& e) {
-        INFO("message: " << e.what());
-        CHECK(e.code() == code);
-        for (const char* p : parts) CHECK_THAT(e.what(), Catch::Contains(p));
-        CHECK(std::string(e.what()).find('\n') == std::string::npos);  // one line
-    }
-}
 
 json request_with(json config) {
     return {{"config", std::move(config)}, {"workload", {{"input_tokens", 16}}}};

@@ -7,6 +7,7 @@
 #include "llmcalc/parallel.hpp"
 
 using namespace llmcalc;
+using testing::expect_error;
 using nlohmann::json;
 using testing::one_query;
 
@@ -33,18 +34,6 @@ LayoutResult run(const ModelSpec& m, const Workload& w, const Hardware& hw, cons
     return evaluate_layout(m, w, {}, {}, hw, c, l);
 }
 
-// Runs f, expects an llmcalc::Error with `code` whose message contains every part.
-template <typename F>
-void expect_error(F&& f, ErrorCode code, std::initializer_list<const char*> parts) {
-    try {
-        f();
-        FAIL("no error was raised");
-    } catch (const Error& e) {
-        INFO("message: " << e.what());
-        CHECK(e.code() == code);
-        for (const char* p : parts) CHECK_THAT(e.what(), Catch::Contains(p));
-    }
-}
 
 json request(const std::string& model, const std::string& hardware, json workload, json parallel) {
     return {{"config", testing::preset_config(model)},

@@ -9,6 +9,7 @@
 #include "llmcalc/training.hpp"
 
 using namespace llmcalc;
+using testing::expect_error;
 using nlohmann::json;
 
 namespace {
@@ -33,17 +34,6 @@ double memory_state(const TrainingResult& r) {
     return r.memory.weights_bytes + r.memory.gradients_bytes + r.memory.optimizer_bytes;
 }
 
-template <typename F>
-void expect_error(F&& f, ErrorCode code, std::initializer_list<const char*> parts) {
-    try {
-        f();
-        FAIL("no error was raised");
-    } catch (const Error& e) {
-        INFO("message: " << e.what());
-        CHECK(e.code() == code);
-        for (const char* p : parts) CHECK_THAT(e.what(), Catch::Contains(p));
-    }
-}
 
 // Llama-2-7B by hand: L = 32, h = 4096, I = 11008, V = 32000, 32 heads of 128.
 constexpr double kL = 32, kH = 4096, kI = 11008, kV = 32000;

@@ -19,26 +19,6 @@ constexpr double kMaxMemoryGb = 1e9;      // 1 EB
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
-// "2mnk" | "exact" style options.
-template <typename E>
-E pick(FieldReader& r, const char* key, std::initializer_list<std::pair<const char*, E>> choices, E def) {
-    auto s = r.opt_string(key);
-    if (!s) return def;
-    std::string allowed;
-    for (const auto& c : choices) {
-        if (*s == c.first) return c.second;
-        allowed += (allowed.empty() ? "\"" : ", \"") + std::string(c.first) + "\"";
-    }
-    r.fail(ErrorCode::unknown_name, std::string(key) + " is \"" + *s + "\"; expected one of " + allowed);
-}
-
-void reject_unknown(const FieldReader& r, const std::string& where) {
-    const auto extra = r.ignored();
-    if (!extra.empty()) {
-        throw Error(ErrorCode::unknown_name, where + "." + extra[0] + " is not a known field");
-    }
-}
-
 std::vector<std::int64_t> int_or_list(FieldReader& r, const char* key, std::int64_t lo, std::int64_t hi) {
     const json* v = r.raw(key);
     if (!v || v->is_null()) return {};
@@ -118,9 +98,9 @@ Hardware parse_hardware(const json& doc) {
         hw.link_bandwidth_bytes_s = lr.get_number("bandwidth_gbs", 1e-6, kMaxBandwidthGbs) * 1e9;
         hw.link_latency_s = lr.opt_number("latency_us", 0, 1e6).value_or(0) * 1e-6;
         (void)lr.opt_string("source");
-        reject_unknown(lr, "hardware.interconnect");
+        lr.reject_unknown();
     }
-    reject_unknown(r, "hardware");
+    r.reject_unknown();
     return hw;
 }
 
@@ -138,7 +118,7 @@ Workload parse_workload(const json& doc) {
             Query query;
             query.cached_tokens = q.opt_int("cached_tokens", 0, 1'000'000'000).value_or(0);
             query.new_tokens = q.get_int("new_tokens", 1, 1'000'000'000);
-            reject_unknown(q, "workload.queries[" + std::to_string(i) + "]");
+            q.reject_unknown();
             w.queries.push_back(query);
         }
     } else {
@@ -159,7 +139,7 @@ Workload parse_workload(const json& doc) {
             w.queries[i].cached_tokens = cached.size() == 1 ? cached[0] : cached[i];
         }
     }
-    reject_unknown(r, "workload");
+    r.reject_unknown();
     validate_workload(w);
     return w;
 }
@@ -173,21 +153,21 @@ Precision parse_precision(const json& doc) {
     p.embedding_bits = r.opt_number("embedding_bits", 1, 64).value_or(0);
     p.activation_bits = r.opt_number("activation_bits", 1, 64).value_or(0);
     p.kv_cache_bits = r.opt_number("kv_cache_bits", 1, 64).value_or(0);
-    reject_unknown(r, "precision");
+    r.reject_unknown();
     return p;
 }
 
 Options parse_options(const json& doc) {
     FieldReader r(doc, "options");
     Options o;
-    o.flops = pick(r, "flops", {{"2mnk", FlopConvention::two_mnk}, {"exact", FlopConvention::exact}}, o.flops);
-    o.causal = pick(r, "causal", {{"triangle", CausalConvention::triangle}, {"square", CausalConvention::square}}, o.causal);
-    o.lm_head = pick(r, "lm_head", {{"last", LmHeadTokens::last}, {"all", LmHeadTokens::all}}, o.lm_head);
-    o.attention = pick(r, "attention", {{"fused", AttentionImpl::fused}, {"unfused", AttentionImpl::unfused}}, o.attention);
-    o.mla = pick(r, "mla", {{"auto", MlaMode::automatic}, {"absorbed", MlaMode::absorbed}, {"naive", MlaMode::naive}}, o.mla);
+    o.flops = r.choice("flops", {{"2mnk", FlopConvention::two_mnk}, {"exact", FlopConvention::exact}}, o.flops);
+    o.causal = r.choice("causal", {{"triangle", CausalConvention::triangle}, {"square", CausalConvention::square}}, o.causal);
+    o.lm_head = r.choice("lm_head", {{"last", LmHeadTokens::last}, {"all", LmHeadTokens::all}}, o.lm_head);
+    o.attention = r.choice("attention", {{"fused", AttentionImpl::fused}, {"unfused", AttentionImpl::unfused}}, o.attention);
+    o.mla = r.choice("mla", {{"auto", MlaMode::automatic}, {"absorbed", MlaMode::absorbed}, {"naive", MlaMode::naive}}, o.mla);
     o.compute_efficiency = r.opt_number("compute_efficiency", 1e-6, 1).value_or(1);
     o.bandwidth_efficiency = r.opt_number("bandwidth_efficiency", 1e-6, 1).value_or(1);
-    reject_unknown(r, "options");
+    r.reject_unknown();
     return o;
 }
 
@@ -449,7 +429,7 @@ Request parse_request(const json& request, std::initializer_list<const char*> ex
     p.options = parse_options(doc("options"));
     const json* hw_doc = r.raw("hardware");
     for (const char* k : extra_keys) r.mark_used(k);
-    reject_unknown(r, "request");
+    r.reject_unknown();
     p.has_hardware = hw_doc && !hw_doc->is_null();
     if (p.has_hardware) p.hardware = parse_hardware(*hw_doc);
     return p;
@@ -479,7 +459,7 @@ json sweep_request(const json& request, const json& sweep) {
     Request p = parse_request(request);
     FieldReader r(sweep, "sweep");
     enum class Var { context, batch, new_tokens, weight_bits, kv_bits, act_bits };
-    const Var var = pick(r, "variable",
+    const Var var = r.choice("variable",
                          {{"context", Var::context}, {"batch_size", Var::batch}, {"new_tokens", Var::new_tokens},
                           {"weight_bits", Var::weight_bits}, {"kv_cache_bits", Var::kv_bits},
                           {"activation_bits", Var::act_bits}},
@@ -504,7 +484,7 @@ json sweep_request(const json& request, const json& sweep) {
         const std::vector<std::int64_t> ints = *r.opt_int_list("values", lo, hi, 100000);
         for (const auto v : ints) list.push_back(static_cast<double>(v));
     }
-    reject_unknown(r, "sweep");
+    r.reject_unknown();
     const Hardware* hw = p.device();
     static const char* names[] = {"context", "batch_size", "new_tokens", "weight_bits", "kv_cache_bits", "activation_bits"};
     json out = {{"variable", names[static_cast<int>(var)]}, {"values", list}};

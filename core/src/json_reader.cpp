@@ -296,6 +296,11 @@ std::optional<std::vector<std::int64_t>> FieldReader::opt_int_list(const char* k
     return out;
 }
 
+void FieldReader::reject_unknown() const {
+    const auto extra = ignored();
+    if (!extra.empty()) throw Error(ErrorCode::unknown_name, where_ + "." + extra[0].substr(0, 60) + " is not a known field");
+}
+
 std::vector<std::string> FieldReader::used() const { return {used_.begin(), used_.end()}; }
 
 std::vector<std::string> FieldReader::ignored() const {

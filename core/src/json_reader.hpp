@@ -42,6 +42,23 @@ public:
     std::optional<std::vector<std::int64_t>> opt_int_list(const char* key, std::int64_t lo,
                                                           std::int64_t hi, std::size_t max_len);
 
+    // One of a fixed set of strings ("2mnk" | "exact"), or `def` when absent; an unknown value is an
+    // Error(unknown_name) listing the choices.
+    template <typename E>
+    E choice(const char* key, std::initializer_list<std::pair<const char*, E>> choices, E def) {
+        auto s = opt_string(key);
+        if (!s) return def;
+        std::string allowed;
+        for (const auto& c : choices) {
+            if (*s == c.first) return c.second;
+            allowed += (allowed.empty() ? "\"" : ", \"") + std::string(c.first) + "\"";
+        }
+        fail(ErrorCode::unknown_name, std::string(key) + " is \"" + s->substr(0, 60) + "\"; expected one of " + allowed);
+    }
+
+    // Every key of the object has been read; otherwise Error(unknown_name) naming the first that was not.
+    void reject_unknown() const;
+
     [[noreturn]] void fail(ErrorCode code, const std::string& field_message) const;
     std::string field(const char* key) const { return where_ + "." + key; }
 

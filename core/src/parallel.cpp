@@ -710,8 +710,7 @@ Link parse_link(FieldReader& r, const char* key) {
         else if (*scope != "device") lr.fail(ErrorCode::unknown_name, "scope is \"" + scope->substr(0, 40) + "\"; expected \"device\" or \"node\"");
     }
     (void)lr.opt_string("source");
-    const auto extra = lr.ignored();
-    if (!extra.empty()) throw Error(ErrorCode::unknown_name, field + "." + extra[0] + " is not a known field");
+    lr.reject_unknown();
     return l;
 }
 
@@ -845,8 +844,7 @@ json parallel_request(const json& request) {
     const Link override_link = parse_link(r, "interconnect");
     cfg.intra = override_link.bandwidth_bytes_s > 0 ? override_link : device_link;
     cfg.inter = parse_link(r, "inter_node");
-    const auto extra = r.ignored();
-    if (!extra.empty()) throw Error(ErrorCode::unknown_name, "parallel." + extra[0] + " is not a known field");
+    r.reject_unknown();
     check_config(cfg);
 
     // Given degrees narrow the layouts; each is checked on its own so the error names it.

@@ -250,8 +250,7 @@ json generation_request(const json& request) {
         g.batch_size = r.opt_int("batch_size", 1, 1'000'000).value_or(g.batch_size);
         g.cached_tokens = r.opt_int("cached_tokens", 0, kMaxTokens).value_or(g.cached_tokens);
         g.series_points = r.opt_int("series_points", 2, 100'000).value_or(g.series_points);
-        const auto extra = r.ignored();
-        if (!extra.empty()) throw Error(ErrorCode::unknown_name, "generation." + extra[0] + " is not a known field");
+        r.reject_unknown();
     }
     const GenerationResult res = estimate_generation(req.model, g, req.precision, req.options, hw);
     json series = {{"step", json::array()}, {"context", json::array()}, {"time_s", json::array()},
@@ -295,8 +294,7 @@ json capacity_request(const json& request) {
         c.batch_size = r.opt_int("batch_size", 1, 1'000'000).value_or(c.batch_size);
         c.prompt_tokens = r.opt_int("prompt_tokens", 1, kMaxTokens).value_or(c.prompt_tokens);
         c.prefill_chunk = r.opt_int("prefill_chunk", 0, kMaxTokens).value_or(c.prefill_chunk);
-        const auto extra = r.ignored();
-        if (!extra.empty()) throw Error(ErrorCode::unknown_name, "capacity." + extra[0] + " is not a known field");
+        r.reject_unknown();
     }
     const CapacityResult res = estimate_capacity(req.model, c, req.precision, req.options, hw);
     return {{"capacity", {{"memory_fraction", c.memory_fraction}, {"devices", c.devices}, {"context", c.context},

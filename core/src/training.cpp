@@ -625,23 +625,6 @@ TrainingResult analyze_training(const ModelSpec& model, const TrainingOptions& t
 
 namespace {
 
-void reject_unknown_fields(const FieldReader& r, const std::string& where) {
-    const auto extra = r.ignored();
-    if (!extra.empty()) throw Error(ErrorCode::unknown_name, where + "." + extra[0] + " is not a known field");
-}
-
-template <typename E>
-E pick_choice(FieldReader& r, const char* key, std::initializer_list<std::pair<const char*, E>> choices, E def) {
-    auto s = r.opt_string(key);
-    if (!s) return def;
-    std::string allowed;
-    for (const auto& c : choices) {
-        if (*s == c.first) return c.second;
-        allowed += (allowed.empty() ? "\"" : ", \"") + std::string(c.first) + "\"";
-    }
-    r.fail(ErrorCode::unknown_name, std::string(key) + " is \"" + *s + "\"; expected one of " + allowed);
-}
-
 json time_or_null(bool has, double v) { return has && std::isfinite(v) ? json(v) : json(nullptr); }
 
 const char* group_label(OpGroup g) {
@@ -660,10 +643,10 @@ TrainingOptions parse_training(const json& doc) {
     t.sequence_length = r.get_int("sequence_length", 1, kMaxSequence);
     t.micro_batch = r.opt_int("micro_batch", 1, kMaxMicroBatch).value_or(1);
     t.data_parallel = r.opt_int("data_parallel", 1, kMaxDataParallel).value_or(1);
-    t.optimizer = pick_choice(r, "optimizer", {{"adam", Optimizer::adam}, {"adamw", Optimizer::adam}, {"sgd", Optimizer::sgd}},
+    t.optimizer = r.choice("optimizer", {{"adam", Optimizer::adam}, {"adamw", Optimizer::adam}, {"sgd", Optimizer::sgd}},
                               Optimizer::adam);
     t.zero_stage = static_cast<int>(r.opt_int("zero_stage", 0, 3).value_or(0));
-    t.recompute = pick_choice(r, "recompute", {{"none", Recompute::none}, {"full", Recompute::full}}, Recompute::none);
+    t.recompute = r.choice("recompute", {{"none", Recompute::none}, {"full", Recompute::full}}, Recompute::none);
     t.flash_attention = r.opt_bool("flash_attention").value_or(true);
     t.dropout = r.opt_bool("dropout").value_or(false);
     if (auto bits = r.opt_number("gradient_bits", 1, 64)) {
@@ -702,9 +685,9 @@ TrainingOptions parse_training(const json& doc) {
             }
         }
         t.lora.quantized_base = lr.opt_bool("quantized_base").value_or(false);
-        reject_unknown_fields(lr, "training.lora");
+        lr.reject_unknown();
     }
-    reject_unknown_fields(r, "training");
+    r.reject_unknown();
     validate_training(t);
     return t;
 }
